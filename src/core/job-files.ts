@@ -1,0 +1,124 @@
+// A job's folder on disk: what each file holds, zod schemas to read them back, and atomic
+// writes. Together with tmux, these files ARE the state: any instance can rebuild a job from them.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+export const JobStatusSchema = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+
+/** meta.json: what was asked for, written once when the job is created. */
+export const JobMetaSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  name: z.string(),
+  tags: z.array(z.string()),
+  scope: z.enum(["session", "global"]),
+  /** The OpenCode chat session that started the job (notifications go there). */
+  sessionId: z.string().optional(),
+  /** The OpenCode project directory the job belongs to (list filters by it). */
+  projectDir: z.string().optional(),
+  owner: z.object({ instanceId: z.string(), pid: z.number().int() }),
+  command: z.string(),
+  cwd: z.string(),
+  windowName: z.string(),
+  createdAt: z.number(),
+});
+export type JobMeta = z.infer<typeof JobMetaSchema>;
+
+/** started.json: where the job runs, written once its window exists. */
+export const JobStartedSchema = z.object({
+  windowId: z.string(),
+  paneId: z.string(),
+  panePid: z.number().int(),
+  serverPid: z.number().int(),
+  startedAt: z.number(),
+});
+export type JobStarted = z.infer<typeof JobStartedSchema>;
+
+/** exit.json: written by the wrapper script (tmp + rename) when the command ends. */
+export const JobExitSchema = z.object({
+  exitCode: z.number().int(),
+  endedAt: z.number(),
+  ownerGone: z.boolean().default(false),
+  /** The signal the wrapper itself received: INT = Ctrl-C typed in the window, HUP = window or server closed. */
+  interrupted: z.enum(["INT", "TERM", "HUP"]).optional(),
+});
+export type JobExit = z.infer<typeof JobExitSchema>;
+
+/** cancel.json: a kill was requested; whatever exit follows is a cancellation. */
+export const JobCancelSchema = z.object({ requestedAt: z.number(), reason: z.string().optional() });
+export type JobCancel = z.infer<typeof JobCancelSchema>;
+
+/** outcome.json: the final state, written once by whoever saw the job end. */
+export const JobOutcomeSchema = z.object({
+  status: z.enum(["completed", "failed", "cancelled"]),
+  endedAt: z.number(),
+  exitCode: z.number().int().optional(),
+  signal: z.string().optional(),
+  error: z.string().optional(),
+});
+export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
+
+/** Paths of one job's files. */
+export class JobPaths {
+  constructor(readonly dir: string) {}
+  static of(stateDir: string, jobId: string): JobPaths {
+    return new JobPaths(path.join(jobsDir(stateDir), jobId));
+  }
+  get meta() { return path.join(this.dir, "meta.json"); }
+  get started() { return path.join(this.dir, "started.json"); }
+  get exit() { return path.join(this.dir, "exit.json"); }
+  get cancel() { return path.join(this.dir, "cancel.json"); }
+  get outcome() { return path.join(this.dir, "outcome.json"); }
+  get log() { return path.join(this.dir, "output.log"); }
+  get command() { return path.join(this.dir, "command"); }
+  get cwd() { return path.join(this.dir, "cwd"); }
+  get env() { return path.join(this.dir, "env"); }
+  get ownerPid() { return path.join(this.dir, "owner-pid"); }
+  get script() { return path.join(this.dir, "run.sh"); }
+}
+
+/** Job folders live one level below the state dir, so the state dir can hold other things. */
+export function jobsDir(stateDir: string): string {
+  return path.join(stateDir, "jobs");
+}
+
+/** Writes a file readable only by the user, via a temp file and rename so readers never see half. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await fs.writeFile(temp, data, { mode: 0o600 });
+  await fs.rename(temp, file);
+}
+
+export async function writeJson(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads and validates a JSON file; undefined if it does not exist, an error if it is invalid. */
+export async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const parsed = schema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${file} is not a valid opencode-bg file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Serialises an environment as NUL-separated NAME=VALUE entries (what the wrapper reads). */
+export function encodeEnv(env: Record<string, string | undefined>): Buffer {
+  const entries = Object.entries(env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined && isValidEnvName(entry[0]) && !entry[1].includes("\0"))
+    .map(([name, value]) => `${name}=${value}\0`);
+  return Buffer.from(entries.join(""), "utf8");
+}
+
+/** Names bash can export; anything else (e.g. "A-B" from some tools) is skipped, not fatal. */
+export function isValidEnvName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}

@@ -1,0 +1,93 @@
+// One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
+import type { JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus } from "./job-files.js";
+import type { LogTailer } from "./log-tailer.js";
+
+/** A snapshot of a job for callers (tools, CLI, sidebar): plain data, safe to serialise. */
+export interface JobView {
+  id: string;
+  name: string;
+  tags: string[];
+  scope: "session" | "global";
+  sessionId: string | undefined;
+  projectDir: string | undefined;
+  ownerInstanceId: string;
+  ownerPid: number;
+  /** True when the job was started by the instance that returned this view. */
+  ownedHere: boolean;
+  command: string;
+  cwd: string;
+  status: JobStatus;
+  windowName: string;
+  windowId: string | undefined;
+  paneId: string | undefined;
+  /** pid of the job's wrapper (the tmux pane's process). */
+  pid: number | undefined;
+  createdAt: number;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  exitCode: number | undefined;
+  signal: string | undefined;
+  error: string | undefined;
+  logPath: string;
+  /** The last complete output line (clean text), if any. */
+  lastLine: string | undefined;
+}
+
+export class Job {
+  started: JobStarted | undefined;
+  outcome: JobOutcome | undefined;
+  /** Shared promise of the one finalisation (exit seen -> outcome written). */
+  finalizing: Promise<void> | undefined;
+  /** Set once the tailer has loaded the log (finished jobs found at start load lazily). */
+  loaded: Promise<void> | undefined;
+
+  constructor(
+    readonly meta: JobMeta,
+    readonly paths: JobPaths,
+    readonly tailer: LogTailer,
+  ) {}
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  get status(): JobStatus {
+    if (this.outcome) return this.outcome.status;
+    return this.started ? "running" : "pending";
+  }
+
+  get isActive(): boolean {
+    return this.outcome === undefined;
+  }
+
+  view(instanceId: string): JobView {
+    const { meta, started, outcome } = this;
+    const last = this.tailer.ring.tail(1)[0];
+    return {
+      id: meta.id,
+      name: meta.name,
+      tags: [...meta.tags],
+      scope: meta.scope,
+      sessionId: meta.sessionId,
+      projectDir: meta.projectDir,
+      ownerInstanceId: meta.owner.instanceId,
+      ownerPid: meta.owner.pid,
+      ownedHere: meta.owner.instanceId === instanceId,
+      command: meta.command,
+      cwd: meta.cwd,
+      status: this.status,
+      windowName: meta.windowName,
+      windowId: started?.windowId,
+      paneId: started?.paneId,
+      pid: started?.panePid,
+      createdAt: meta.createdAt,
+      startedAt: started?.startedAt,
+      endedAt: outcome?.endedAt,
+      exitCode: outcome?.exitCode,
+      signal: outcome?.signal,
+      error: outcome?.error,
+      logPath: this.paths.log,
+      lastLine: last?.text,
+    };
+  }
+}

@@ -1,0 +1,520 @@
+// The orchestrator: creates, finds, lists, reads and kills jobs; rebuilds them from disk and
+// tmux when an OpenCode (re)starts; notices exits without polling the logs. It knows nothing
+// of OpenCode and speaks to tmux only through src/tmux.
+import { EventEmitter } from "node:events";
+import { promises as fs } from "node:fs";
+import type { FSWatcher } from "chokidar";
+import { nanoid } from "nanoid";
+import { TmuxClient } from "../tmux/client.js";
+import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/errors.js";
+import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
+import { killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
+import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
+import { validateCreateInput, type CreateJobInput } from "./create-input.js";
+import { BackgroundError, InvalidInputError, UnknownJobError } from "./errors.js";
+import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
+import { newJobId, windowNameFor } from "./ids.js";
+import { Job, type JobView } from "./job.js";
+import {
+  encodeEnv, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
+  jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
+} from "./job-files.js";
+import { LogTailer } from "./log-tailer.js";
+import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
+import { isProcessAlive, killJobProcesses } from "./process-tree.js";
+import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
+import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
+
+export interface ManagerEvents {
+  /** A job changed status (created, started, ended). */
+  status: [job: JobView];
+  /** A running job printed `OPENCODE_NOTIFY: message`. */
+  notify: [job: JobView, message: string];
+  /** A complete output line (clean text) with its absolute line number. */
+  line: [jobId: string, line: string, lineNo: number];
+}
+
+export interface ManagerOptions {
+  config?: Partial<CoreConfigInput>;
+  env?: NodeJS.ProcessEnv;
+  /** This OpenCode's identity; a new one per process by default. */
+  instanceId?: string;
+}
+
+export interface KillReport {
+  id: string;
+  name: string;
+  /** Status before the kill; a job that had already ended only gets its leftovers and window cleaned. */
+  previousStatus: JobStatus;
+  status: JobStatus;
+  /** Processes that got SIGTERM, and those that needed SIGKILL. */
+  signalled: number;
+  forced: number;
+}
+
+export interface OutputRead {
+  lines: { no: number; text: string }[];
+  /** Line number to pass as `since` next time to get only what is new. */
+  next: number;
+  /** True when lines before the oldest kept one were asked for. */
+  dropped: boolean;
+  /** The unfinished last line, e.g. a prompt waiting for input. */
+  pending: string;
+}
+
+const EXIT_MARKER_WAIT_MS = 1000;
+const EXIT_FILE_WAIT_MS = 1500;
+/** A job whose folder exists but never got a window is given up on after this long. */
+const START_TIMEOUT_MS = 30_000;
+const RESUME_TAIL_BYTES = 2 * 1024 * 1024;
+const FINISHED_TAIL_BYTES = 256 * 1024;
+
+export class JobManager {
+  readonly instanceId: string;
+  readonly config: CoreConfig;
+  readonly tmux: TmuxClient;
+  private readonly jobs = new Map<string, Job>();
+  private readonly emitter = new EventEmitter<ManagerEvents>();
+  private session: SessionInfo | undefined;
+  private watcher: FSWatcher | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(options: ManagerOptions) {
+    const env = options.env ?? process.env;
+    this.config = resolveConfig(options.config, env);
+    this.instanceId = options.instanceId ?? nanoid(12);
+    this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
+  }
+
+  /** Opens the state dir, rebuilds every job found there and starts watching. */
+  static async open(options: ManagerOptions = {}): Promise<JobManager> {
+    const manager = new JobManager(options);
+    await fs.mkdir(jobsDir(manager.config.stateDir), { recursive: true, mode: 0o700 });
+    manager.watcher = await watchJobFiles(jobsDir(manager.config.stateDir), (event) => manager.onFileEvent(event));
+    await manager.recover();
+    manager.livenessTimer = setInterval(() => void manager.checkLiveness(), manager.config.livenessIntervalMs);
+    manager.livenessTimer.unref();
+    return manager;
+  }
+
+  on<E extends keyof ManagerEvents>(event: E, listener: (...args: ManagerEvents[E]) => void): () => void {
+    this.emitter.on(event, listener as never);
+    return () => this.emitter.off(event, listener as never);
+  }
+
+  // ---- create -------------------------------------------------------------------------------
+
+  /** Starts a command in its own tmux window. Invalid input throws; a tmux failure returns a failed job. */
+  async create(input: CreateJobInput): Promise<JobView> {
+    this.assertOpen();
+    const valid = await validateCreateInput(input);
+    const id = newJobId();
+    const paths = JobPaths.of(this.config.stateDir, id);
+    const meta: JobMeta = {
+      version: 1,
+      id,
+      name: valid.name,
+      tags: valid.tags,
+      scope: valid.scope,
+      ...(valid.sessionId ? { sessionId: valid.sessionId } : {}),
+      ...(valid.projectDir ? { projectDir: valid.projectDir } : {}),
+      owner: { instanceId: this.instanceId, pid: process.pid },
+      command: valid.command,
+      cwd: valid.cwd,
+      windowName: windowNameFor(valid.name, id),
+      createdAt: Date.now(),
+    };
+    await fs.mkdir(paths.dir, { mode: 0o700 });
+    const env = { ...(input.baseEnv ?? process.env), ...valid.env, [JOB_MARKER_VARIABLE]: id };
+    await Promise.all([
+      writeFileAtomic(paths.command, valid.command),
+      writeFileAtomic(paths.cwd, valid.cwd),
+      writeFileAtomic(paths.env, encodeEnv(env)),
+      fs.writeFile(paths.script, wrapperScript(), { mode: 0o700 }),
+      fs.writeFile(paths.log, "", { mode: 0o600 }),
+      valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
+    ]);
+    const job = this.track(meta, paths);
+    await writeJson(paths.meta, meta);
+    this.emitStatus(job);
+
+    try {
+      const window = await this.startWindowRecovering(job);
+      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt: Date.now() };
+      await writeJson(paths.started, job.started);
+      this.emitStatus(job);
+    } catch (error) {
+      await this.finish(job, { status: "failed", endedAt: Date.now(), error: `could not start: ${describeError(error)}` });
+    }
+    return job.view(this.instanceId);
+  }
+
+  /** Starts the window; if the tmux server or session vanished since we last looked, makes it again once. */
+  private async startWindowRecovering(job: Job) {
+    const spec = () => ({
+      session: this.config.sessionName,
+      windowName: job.meta.windowName,
+      jobId: job.id,
+      startDirectory: job.paths.dir,
+      argv: ["bash", job.paths.script, job.paths.dir],
+      logPath: job.paths.log,
+    });
+    if (!this.session) this.session = await ensureSession(this.tmux, this.config.sessionName);
+    try {
+      return await startWindow(this.tmux, spec());
+    } catch (error) {
+      if (!(error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError)) throw error;
+      this.session = await ensureSession(this.tmux, this.config.sessionName);
+      return await startWindow(this.tmux, spec());
+    }
+  }
+
+  // ---- read ---------------------------------------------------------------------------------
+
+  /** One job's current view; unknown ids throw UnknownJobError. */
+  get(id: string): JobView {
+    return this.require(id).view(this.instanceId);
+  }
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  /** Jobs matching the filter, oldest first. */
+  list(filter: JobFilter = {}): JobView[] {
+    return [...this.jobs.values()]
+      .map((job) => job.view(this.instanceId))
+      .filter((view) => matchesFilter(view, filter))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Loads the log tails of jobs found at start that nobody has read yet (for list's last line). */
+  async loadOutputs(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.ensureLoaded(this.require(id))));
+  }
+
+  /** Output lines: the last `lines`, or everything kept since line number `since`. */
+  async output(id: string, options: { lines?: number; since?: number } = {}): Promise<OutputRead> {
+    const job = this.require(id);
+    await this.ensureLoaded(job);
+    await job.tailer.read();
+    const ring = job.tailer.ring;
+    const pending = job.tailer.pendingLine();
+    if (options.since !== undefined) {
+      const { lines, next, dropped } = ring.since(options.since);
+      return { lines, next, dropped, pending };
+    }
+    const count = Math.max(0, options.lines ?? 100);
+    const lines = count === 0 ? [] : ring.tail(count);
+    return { lines, next: ring.last + 1, dropped: false, pending };
+  }
+
+  /** The argv a person runs to look at (and type into) a job's window. */
+  attachCommand(id: string): string[] {
+    const job = this.require(id);
+    const window = job.started?.windowId ?? job.meta.windowName;
+    const target = `${sessionTarget(this.config.sessionName)}:${window}`;
+    return ["tmux", ...this.tmux.socketArgs, "attach-session", "-t", target];
+  }
+
+  /** Resolves when the job reaches one of `statuses` (default: any final one). */
+  waitForStatus(id: string, statuses: readonly JobStatus[] = ["completed", "failed", "cancelled"], timeoutMs = 30_000): Promise<JobView> {
+    const job = this.require(id);
+    if (statuses.includes(job.status)) return Promise.resolve(job.view(this.instanceId));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new BackgroundError(`job ${id} did not reach ${statuses.join("/")} within ${timeoutMs} ms (it is ${job.status})`));
+      }, timeoutMs);
+      const stop = this.on("status", (view) => {
+        if (view.id !== id || !statuses.includes(view.status)) return;
+        clearTimeout(timer);
+        stop();
+        resolve(view);
+      });
+    });
+  }
+
+  // ---- input --------------------------------------------------------------------------------
+
+  /** Types text and/or named keys into a running job's window. */
+  async send(id: string, input: { text?: string; keys?: readonly string[]; enter?: boolean }): Promise<void> {
+    const job = this.require(id);
+    if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
+    try {
+      await sendToPane(this.tmux, job.started.paneId, input);
+    } catch (error) {
+      if (error instanceof TmuxTargetGoneError || error instanceof TmuxServerGoneError) {
+        throw new InvalidInputError(`job ${id}'s tmux window is gone; it cannot take input.`);
+      }
+      throw error;
+    }
+  }
+
+  // ---- kill ---------------------------------------------------------------------------------
+
+  /** Ends every job matching the filter: its whole process tree, then its window. */
+  async kill(filter: JobFilter, options: { reason?: string } = {}): Promise<KillReport[]> {
+    this.assertOpen();
+    if (isEmptyFilter(filter)) {
+      throw new InvalidInputError("Refusing to kill every process: give a processId, a sessionId, a status or tags.");
+    }
+    for (const id of filter.ids ?? []) this.require(id);
+    const targets = this.list(filter).map((view) => this.require(view.id));
+    return Promise.all(targets.map((job) => this.killJob(job, options.reason)));
+  }
+
+  private async killJob(job: Job, reason: string | undefined): Promise<KillReport> {
+    const previousStatus = job.status;
+    const wasActive = job.isActive;
+    if (wasActive) await writeJson(job.paths.cancel, { requestedAt: Date.now(), ...(reason ? { reason } : {}) });
+    const result = await killJobProcesses({
+      marker: { name: JOB_MARKER_VARIABLE, value: job.id },
+      ...(job.started ? { rootPid: job.started.panePid } : {}),
+      graceMs: this.config.killGraceMs,
+    });
+    if (wasActive) await this.finalize(job, EXIT_FILE_WAIT_MS);
+    if (job.started) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
+    return {
+      id: job.id,
+      name: job.meta.name,
+      previousStatus,
+      status: job.status,
+      signalled: result.signalled.length,
+      forced: result.forced.length,
+    };
+  }
+
+  /** Ends this instance's session jobs (OpenCode is exiting); global jobs are left running. */
+  async killOwnSessionJobs(reason = "OpenCode exited"): Promise<KillReport[]> {
+    const targets = this.list({ ownerInstanceId: this.instanceId, scope: "session" }).filter((job) => job.status === "running" || job.status === "pending");
+    if (targets.length === 0) return [];
+    return this.kill({ ids: targets.map((job) => job.id) }, { reason });
+  }
+
+  /** Stops watching and timers. Jobs keep running; another instance can pick them up. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    for (const job of this.jobs.values()) job.tailer.close();
+    await this.watcher?.close();
+  }
+
+  // ---- internals: tracking, finishing -------------------------------------------------------
+
+  private require(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw new UnknownJobError(id);
+    return job;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BackgroundError("the background process manager is closed");
+  }
+
+  private track(meta: JobMeta, paths: JobPaths): Job {
+    const tailer: LogTailer = new LogTailer({
+      logPath: paths.log,
+      maxLines: this.config.ringLines,
+      maxChars: this.config.ringChars,
+      events: {
+        onLine: (line, lineNo) => this.emitter.emit("line", meta.id, line, lineNo),
+        onNotify: (message) => {
+          const job = this.jobs.get(meta.id);
+          if (job?.isActive) this.emitter.emit("notify", job.view(this.instanceId), message);
+        },
+      },
+    });
+    const job = new Job(meta, paths, tailer);
+    this.jobs.set(meta.id, job);
+    return job;
+  }
+
+  private ensureLoaded(job: Job): Promise<void> {
+    job.loaded ??= job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES);
+    return job.loaded;
+  }
+
+  /**
+   * Turns "the command ended" (exit.json, or evidence from tmux when there is none) into a final
+   * status, once, after the last output has reached the log.
+   */
+  private finalize(job: Job, waitForExitMs = 0): Promise<void> {
+    if (!job.isActive) return Promise.resolve();
+    job.finalizing ??= (async () => {
+      let exit = await readJson(job.paths.exit, JobExitSchema).catch(() => undefined);
+      for (const deadline = Date.now() + waitForExitMs; !exit && Date.now() < deadline; ) {
+        await sleep(25);
+        exit = await readJson(job.paths.exit, JobExitSchema).catch(() => undefined);
+      }
+      if (exit) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
+      const existing = await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined);
+      if (existing) return this.adoptOutcome(job, existing);
+      const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
+      const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
+      let pane: PaneRow | undefined;
+      if (!exit && job.started && !serverGone) pane = await this.readDeadPane(job.started.paneId);
+      const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
+      await this.finish(job, outcome);
+    })().finally(() => {
+      job.finalizing = undefined;
+    });
+    return job.finalizing;
+  }
+
+  /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the server once and re-read. */
+  private async readDeadPane(paneId: string): Promise<PaneRow | undefined> {
+    let pane = await readPane(this.tmux, paneId);
+    if (pane?.dead && pane.deadStatus === undefined && pane.deadSignal === undefined && this.session) {
+      try {
+        process.kill(this.session.serverPid, "SIGCHLD");
+      } catch {
+        // The server is gone; the read below says so.
+      }
+      await sleep(50);
+      pane = await readPane(this.tmux, paneId);
+    }
+    return pane;
+  }
+
+  private async waitForExitMarker(job: Job, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await job.tailer.read();
+    while (!job.tailer.exitMarkerSeen && Date.now() < deadline) {
+      await sleep(20);
+      await job.tailer.read();
+    }
+  }
+
+  private async finish(job: Job, outcome: JobOutcome): Promise<void> {
+    if (!job.isActive) return;
+    await writeJson(job.paths.outcome, outcome).catch(() => undefined);
+    job.outcome = outcome;
+    this.emitStatus(job);
+  }
+
+  private adoptOutcome(job: Job, outcome: JobOutcome): void {
+    if (!job.isActive) return;
+    job.outcome = outcome;
+    this.emitStatus(job);
+  }
+
+  private emitStatus(job: Job): void {
+    this.emitter.emit("status", job.view(this.instanceId));
+  }
+
+  // ---- internals: file events, liveness, recovery --------------------------------------------
+
+  private onFileEvent(event: JobFileEvent): void {
+    if (this.closed) return;
+    const job = this.jobs.get(event.jobId);
+    switch (event.kind) {
+      case "output":
+        if (job) void job.tailer.read().catch(() => undefined);
+        return;
+      case "exit":
+        if (job) void this.finalize(job).catch(() => undefined);
+        return;
+      case "meta":
+        if (!job) void this.discover(event.jobId).catch(() => undefined);
+        return;
+      case "started":
+        if (job && !job.started) void this.loadStarted(job);
+        return;
+      case "outcome":
+        if (job?.isActive && !job.finalizing) {
+          void readJson(job.paths.outcome, JobOutcomeSchema).then((outcome) => outcome && this.adoptOutcome(job, outcome)).catch(() => undefined);
+        }
+        return;
+      case "log-deleted":
+        if (job?.isActive && job.started) void repipePane(this.tmux, job.started.paneId, job.paths.log).catch(() => undefined);
+        return;
+      case "removed":
+        if (job) {
+          job.tailer.close();
+          this.jobs.delete(event.jobId);
+        }
+        return;
+    }
+  }
+
+  private async loadStarted(job: Job): Promise<void> {
+    const started = await readJson(job.paths.started, JobStartedSchema).catch(() => undefined);
+    if (started && !job.started) {
+      job.started = started;
+      this.emitStatus(job);
+    }
+  }
+
+  /** A job folder made by another instance after we started: track it like our own. */
+  private async discover(jobId: string): Promise<void> {
+    if (this.jobs.has(jobId)) return;
+    const paths = JobPaths.of(this.config.stateDir, jobId);
+    const meta = await readJson(paths.meta, JobMetaSchema);
+    if (!meta || this.jobs.has(jobId)) return;
+    const job = this.track(meta, paths);
+    job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
+    job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
+    if (job.isActive) await this.ensureLoaded(job);
+    this.emitStatus(job);
+  }
+
+  /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
+  private async checkLiveness(): Promise<void> {
+    for (const job of this.jobs.values()) {
+      if (!job.isActive || job.finalizing) continue;
+      if (job.started) {
+        if (!isProcessAlive(job.started.panePid) || !isProcessAlive(job.started.serverPid)) void this.finalize(job, 500).catch(() => undefined);
+      } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
+        void this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Rebuilds every job from its folder and from tmux; runs once when the manager opens. */
+  private async recover(): Promise<void> {
+    const root = jobsDir(this.config.stateDir);
+    const ids = (await fs.readdir(root, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    let panes: PaneRow[] = [];
+    try {
+      panes = await listPanes(this.tmux, this.config.sessionName);
+    } catch (error) {
+      if (!(error instanceof TmuxError)) throw error;
+      // tmux missing: jobs are still listed from disk; starting new ones will say what is wrong.
+    }
+    const paneByJob = new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane]));
+    const orphans: Job[] = [];
+    for (const id of ids) {
+      const paths = JobPaths.of(this.config.stateDir, id);
+      const meta = await readJson(paths.meta, JobMetaSchema).catch(() => undefined);
+      if (!meta) continue;
+      const job = this.track(meta, paths);
+      job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
+      job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
+      if (!job.isActive) continue;
+      const pane = paneByJob.get(id);
+      const ownerAlive = isProcessAlive(meta.owner.pid);
+      if (job.started && pane && !pane.dead) {
+        await this.ensureLoaded(job);
+        if (meta.scope === "session" && !ownerAlive) orphans.push(job);
+      } else if (job.started) {
+        await this.ensureLoaded(job);
+        void this.finalize(job).catch(() => undefined);
+      } else if (!ownerAlive || Date.now() - meta.createdAt > START_TIMEOUT_MS) {
+        await this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" });
+      }
+    }
+    // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
+    if (orphans.length > 0) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,57 @@
+// One chokidar watcher over every job folder. It turns file events into the few things the
+// manager cares about: new output, an exit file, a new or finished job (possibly another
+// OpenCode's), a deleted log. No polling: inotify underneath.
+import path from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+
+export type JobFileEvent =
+  | { kind: "output"; jobId: string }
+  | { kind: "log-deleted"; jobId: string }
+  | { kind: "exit"; jobId: string }
+  | { kind: "meta"; jobId: string }
+  | { kind: "started"; jobId: string }
+  | { kind: "outcome"; jobId: string }
+  | { kind: "removed"; jobId: string };
+
+const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
+  "output.log": "output",
+  "exit.json": "exit",
+  "meta.json": "meta",
+  "started.json": "started",
+  "outcome.json": "outcome",
+};
+
+/** Watches `jobsDir/<id>/*` and calls back with typed events; resolves once the watch is live. */
+export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void): Promise<FSWatcher> {
+  const watcher = watch(jobsDir, {
+    ignoreInitial: true,
+    depth: 1,
+    // Temp files of atomic writes, and anything that is not a job file, are noise.
+    ignored: (file: string) => file.endsWith(".tmp"),
+  });
+  const route = (type: "add" | "change" | "unlink" | "unlinkDir", file: string) => {
+    const relative = path.relative(jobsDir, file);
+    const [jobId, name] = relative.split(path.sep);
+    if (!jobId || jobId.startsWith(".")) return;
+    if (type === "unlinkDir") {
+      if (!name) onEvent({ kind: "removed", jobId });
+      return;
+    }
+    if (!name) return;
+    if (type === "unlink") {
+      if (name === "output.log") onEvent({ kind: "log-deleted", jobId });
+      return;
+    }
+    const kind = FILE_EVENTS[name];
+    if (kind) onEvent({ kind, jobId } as JobFileEvent);
+  };
+  watcher.on("add", (file) => route("add", file));
+  watcher.on("change", (file) => route("change", file));
+  watcher.on("unlink", (file) => route("unlink", file));
+  watcher.on("unlinkDir", (file) => route("unlinkDir", file));
+  await new Promise<void>((resolve, reject) => {
+    watcher.once("ready", () => resolve());
+    watcher.once("error", reject);
+  });
+  return watcher;
+}

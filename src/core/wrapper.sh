@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# opencode-bg job wrapper, copied into every job folder as run.sh. Argument: the job folder.
+# Runs the job's command as 'bash -c' would, in the caller's cwd and environment, records the
+# exit status atomically in exit.json, prints an invisible end marker, and waits a moment so
+# tmux copies the last output to the log before the pty closes.
+job_dir=$1
+if [[ -z ${OPENCODE_BG_CLEAN:-} ]]; then
+  # The tmux server's environment is stale: start empty, keep only the pane's TERM.
+  exec /usr/bin/env -i OPENCODE_BG_CLEAN=1 "TERM=${TERM:-screen}" "$BASH" "$0" "$job_dir"
+fi
+pane_term=$TERM
+# Each entry is NAME=VALUE (names checked before they were written): export it as it is.
+# shellcheck disable=SC2163
+while IFS= read -r -d '' entry; do export -- "$entry"; done < "$job_dir/env"
+export TERM=$pane_term
+unset OPENCODE_BG_CLEAN TMUX TMUX_PANE
+job_id=$OPENCODE_BG_JOB
+
+write_status() {
+  local now=${EPOCHREALTIME//[!0-9]/}
+  local owner_gone=false
+  [[ -e $job_dir/owner-gone ]] && owner_gone=true
+  local interrupted=
+  [[ -n $interrupted_by ]] && interrupted=",\"interrupted\":\"$interrupted_by\""
+  printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" > "$job_dir/exit.json.tmp" &&
+    mv -f -- "$job_dir/exit.json.tmp" "$job_dir/exit.json"
+}
+
+# Ends every process that carries this job's marker, except this guard and the wrapper.
+reap_job() {
+  local signal pid entry pids
+  for signal in TERM KILL; do
+    pids=()
+    for pid in /proc/[0-9]*; do
+      pid=${pid#/proc/}
+      [[ $pid == "$BASHPID" || $pid == "$$" ]] && continue
+      while IFS= read -r -d '' entry; do
+        if [[ $entry == "OPENCODE_BG_JOB=$job_id" ]]; then pids+=("$pid"); break; fi
+      done 2>/dev/null < "/proc/$pid/environ"
+    done
+    (( ${#pids[@]} )) || return 0
+    kill "-$signal" "${pids[@]}" 2>/dev/null
+    [[ $signal == TERM ]] && sleep 2
+  done
+}
+
+# Session jobs die with the OpenCode that owns them, even if it was killed with SIGKILL.
+guard_pid=
+if [[ -s $job_dir/owner-pid ]]; then
+  owner_pid=$(<"$job_dir/owner-pid")
+  (
+    trap 'kill "$watch" 2>/dev/null; exit 0' TERM
+    tail -s 2 -f /dev/null --pid="$owner_pid" < /dev/null > /dev/null 2>&1 &
+    watch=$!
+    wait "$watch"
+    kill -0 "$owner_pid" 2>/dev/null && exit 0
+    : > "$job_dir/owner-gone"
+    reap_job
+  ) &
+  guard_pid=$!
+fi
+
+# A handler (not an ignore) so the command still gets the signal and we still record its status.
+interrupted_by=
+trap 'interrupted_by=INT' INT
+trap 'interrupted_by=TERM' TERM
+trap 'interrupted_by=HUP' HUP
+
+if cd -- "$(<"$job_dir/cwd")"; then
+  bash -c "$(<"$job_dir/command")"
+  status=$?
+else
+  status=1
+fi
+[[ -n $guard_pid ]] && kill "$guard_pid" 2>/dev/null
+write_status "$status"
+printf '\033]777;opencode-bg-exit;%d\007' "$status"
+# Measured: without a short pause tmux can drop the last few KB of output.
+[[ $interrupted_by == TERM ]] || sleep 0.15
+exit "$status"

@@ -1,0 +1,126 @@
+// The one place that runs the tmux binary. Everything is an argv array (no shell, no string
+// building from user input); several commands go into ONE invocation separated by a lone ";",
+// which tmux runs before it reads anything from a new pane's pty.
+import { execa } from "execa";
+import { classifyTmuxFailure, TmuxNotFoundError, TmuxServerGoneError, TmuxVersionError } from "./errors.js";
+
+export type TmuxCommand = readonly string[];
+
+export interface TmuxClientOptions {
+  /** A private server name (`tmux -L NAME`); undefined means the user's default server. */
+  socketName?: string | undefined;
+  /** The tmux binary; "tmux" from PATH by default. */
+  binary?: string;
+  /** Environment for tmux calls; TMUX and TMUX_PANE are always removed from it. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const MIN_TMUX_VERSION = { major: 3, minor: 3 } as const;
+
+/** A tmux server handle: which socket, which binary, and how to run commands on it. */
+export class TmuxClient {
+  readonly socketName: string | undefined;
+  private readonly binary: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(options: TmuxClientOptions = {}) {
+    this.socketName = options.socketName || undefined;
+    this.binary = options.binary ?? "tmux";
+    // Inside a tmux pane, TMUX would make tmux talk to THAT server instead of ours.
+    const env = { ...(options.env ?? process.env) };
+    delete env.TMUX;
+    delete env.TMUX_PANE;
+    // A server started from inside a job would carry its kill marker and die with that job.
+    delete env.OPENCODE_BG_JOB;
+    this.env = env;
+  }
+
+  /** The argv prefix that selects our server, for commands a person can paste (attach). */
+  get socketArgs(): string[] {
+    return this.socketName ? ["-L", this.socketName] : [];
+  }
+
+  /** Runs one or more tmux commands in a single invocation and returns stdout. */
+  async run(...commands: TmuxCommand[]): Promise<string> {
+    const args = joinCommands(commands);
+    let result;
+    try {
+      result = await execa(this.binary, [...this.socketArgs, ...args], {
+        env: this.env,
+        extendEnv: false,
+        reject: false,
+        stdin: "ignore",
+        stripFinalNewline: true,
+        timeout: 15_000,
+      });
+    } catch (error) {
+      throw mapSpawnError(error);
+    }
+    if (isNotFound(result)) throw new TmuxNotFoundError({ cause: result });
+    if (result.failed) throw classifyTmuxFailure(args, String(result.stderr ?? ""), result.exitCode);
+    return String(result.stdout ?? "");
+  }
+
+  /** Like run, but retries briefly when a server is just exiting or starting (a known tmux race). */
+  async runRetrying(...commands: TmuxCommand[]): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.run(...commands);
+      } catch (error) {
+        const transient = error instanceof TmuxServerGoneError && /exited unexpectedly/i.test(error.stderr);
+        if (!transient || attempt >= 4) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  /** Checks that tmux exists and is new enough; returns the version text (e.g. "3.3a"). */
+  async checkVersion(): Promise<string> {
+    const text = await this.run(["-V"]).catch((error: unknown) => {
+      throw error instanceof TmuxNotFoundError ? error : new TmuxNotFoundError({ cause: error });
+    });
+    const version = parseTmuxVersion(text);
+    if (!version.supported) {
+      throw new TmuxVersionError(`tmux ${version.text} is too old; opencode-bg needs tmux >= ${MIN_TMUX_VERSION.major}.${MIN_TMUX_VERSION.minor}`);
+    }
+    return version.text;
+  }
+}
+
+/** Parses `tmux -V` output ("tmux 3.3a", "tmux next-3.5", "tmux master"). */
+export function parseTmuxVersion(output: string): { text: string; supported: boolean } {
+  const text = output.replace(/^tmux\s+/, "").trim();
+  const match = /(\d+)\.(\d+)/.exec(text);
+  if (!match) return { text, supported: /master|next/i.test(text) };
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  const supported = major > MIN_TMUX_VERSION.major || (major === MIN_TMUX_VERSION.major && minor >= MIN_TMUX_VERSION.minor);
+  return { text, supported };
+}
+
+function joinCommands(commands: TmuxCommand[]): string[] {
+  const args: string[] = [];
+  commands.forEach((command, index) => {
+    if (index > 0) args.push(";");
+    args.push(...command.map(escapeTrailingSemicolon));
+  });
+  return args;
+}
+
+/**
+ * tmux ends a command at any argument that ENDS with ";" (and drops that ";"), unless it ends
+ * with "\\;", which it turns into ";". One inserted backslash keeps every argument literal.
+ */
+export function escapeTrailingSemicolon(arg: string): string {
+  return arg.endsWith(";") ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+function isNotFound(result: { code?: string; failed: boolean; cause?: unknown }): boolean {
+  return result.failed && (result.code === "ENOENT" || (result.cause as { code?: string } | undefined)?.code === "ENOENT");
+}
+
+function mapSpawnError(error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === "ENOENT") return new TmuxNotFoundError({ cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
