@@ -1,0 +1,145 @@
+// What survives what: a second instance rebuilding jobs, an owner killed with SIGKILL, two
+// instances side by side, tmux missing, the tmux server killed under running jobs, a flood.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { JobManager } from "../../src/core/manager.js";
+import { isProcessAlive } from "../../src/core/process-tree.js";
+
+let sandbox: TmuxSandbox;
+
+before(async () => {
+  sandbox = await createTmuxSandbox();
+});
+after(async () => {
+  await sandbox.cleanup();
+});
+
+describe("recovery", () => {
+  test("a second instance rebuilds running and finished jobs; running ones keep streaming", async () => {
+    const first = await sandbox.open();
+    const running = await first.create({ command: `for i in $(seq 1 400); do echo "tick $i"; sleep 0.05; done`, name: "ticker", scope: "global", tags: ["t"] });
+    const finished = await first.create({ command: "echo done-output; exit 4", name: "finished" });
+    await first.waitForStatus(finished.id);
+    await eventually(async () => (await first.output(running.id)).lines.length >= 3, 5000, "ticks");
+    await first.close();
+
+    const second = await sandbox.open();
+    assert.equal(second.get(running.id).status, "running");
+    assert.equal(second.get(running.id).name, "ticker");
+    assert.deepEqual(second.get(running.id).tags, ["t"]);
+    const old = second.get(finished.id);
+    assert.equal(old.status, "failed");
+    assert.equal(old.exitCode, 4);
+    assert.deepEqual((await second.output(finished.id)).lines.map((l) => l.text), ["done-output"]);
+
+    const before = (await second.output(running.id)).lines;
+    assert.equal(before[0]?.text, "tick 1", "line numbers and content start at the beginning");
+    assert.equal(before[0]?.no, 1);
+    await eventually(async () => (await second.output(running.id)).lines.length > before.length + 3, 5000, "new ticks in the second instance");
+    const lines = (await second.output(running.id, { lines: 10_000 })).lines;
+    lines.forEach((line, index) => assert.equal(line.text, `tick ${index + 1}`, "no line lost or repeated across the restart"));
+    await second.kill({ ids: [running.id] });
+  });
+
+  test("session jobs of an owner killed with SIGKILL are reaped; its global jobs live on", async () => {
+    const fixture = fileURLToPath(new URL("../fixtures/owner-process.ts", import.meta.url));
+    const specs = [
+      { command: "sleep 300", name: "session-job", scope: "session", sessionId: "ses_owner" },
+      { command: "sleep 300", name: "global-job", scope: "global", sessionId: "ses_owner" },
+    ];
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once("line", resolve);
+        child.once("exit", (code) => reject(new Error(`owner fixture exited early (${code})`)));
+      });
+      const { ids } = JSON.parse(line) as { ids: [string, string] };
+      const observer = await sandbox.open();
+      const [sessionJob, globalJob] = ids.map((id) => observer.get(id));
+      assert.equal(sessionJob?.status, "running");
+      const killedAt = Date.now();
+      child.kill("SIGKILL");
+      const reaped = await observer.waitForStatus(ids[0], ["cancelled"], 15_000);
+      assert.ok(Date.now() - killedAt < 10_000, `reaped within 10 s (took ${Date.now() - killedAt} ms)`);
+      assert.match(reaped.error ?? "", /OpenCode exited/);
+      await eventually(() => sessionJob?.pid && !isProcessAlive(sessionJob.pid), 3000, "the session job's wrapper to exit");
+      assert.equal(observer.get(ids[1]).status, "running", "the global job survives its owner");
+      assert.ok(globalJob?.pid && isProcessAlive(globalJob.pid));
+
+      const next = await sandbox.open();
+      assert.equal(next.get(ids[1]).status, "running");
+      assert.equal(next.get(ids[1]).ownedHere, false);
+      await next.kill({ ids: [ids[1]] });
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  test("two instances share the session without touching each other's jobs", async () => {
+    const a = await sandbox.open();
+    const b = await sandbox.open();
+    const jobA = await a.create({ command: "sleep 300", name: "from-a", sessionId: "ses_1" });
+    const jobB = await b.create({ command: "sleep 300", name: "from-b", sessionId: "ses_2" });
+    await eventually(() => a.has(jobB.id) && b.has(jobA.id), 3000, "each to see the other's job");
+    assert.equal(a.get(jobB.id).ownedHere, false);
+    const reports = await a.killOwnSessionJobs();
+    assert.deepEqual(reports.map((r) => r.id), [jobA.id]);
+    assert.equal(b.get(jobB.id).status, "running");
+    await eventually(() => b.get(jobA.id).status === "cancelled", 3000, "b to see a's job cancelled");
+    await b.killOwnSessionJobs();
+  });
+});
+
+describe("failures around tmux", () => {
+  test("tmux missing from PATH: a clear error, nothing thrown, nothing lost", async () => {
+    const env = { ...sandbox.env, PATH: "/nonexistent-bin" };
+    const manager = await JobManager.open({ env, config: sandbox.config });
+    try {
+      const job = await manager.create({ command: "echo hi", baseEnv: sandbox.env });
+      assert.equal(job.status, "failed");
+      assert.match(job.error ?? "", /tmux not found on PATH; install tmux >= 3\.3/);
+      assert.equal(manager.get(job.id).status, "failed");
+    } finally {
+      await manager.close();
+    }
+  });
+
+  test("the tmux server killed under running jobs: they are failed with a reason, and new jobs start again", async () => {
+    const manager = await sandbox.open();
+    const jobs = await Promise.all([1, 2].map((n) => manager.create({ command: "sleep 300", name: `victim-${n}` })));
+    sandbox.tmux("kill-server");
+    for (const job of jobs) {
+      const done = await manager.waitForStatus(job.id, ["failed"], 10_000);
+      assert.match(done.error ?? "", /tmux server exited/);
+    }
+    const again = await manager.create({ command: "echo back", name: "after-restart" });
+    assert.equal(again.status, "running");
+    assert.equal((await manager.waitForStatus(again.id)).status, "completed");
+  });
+});
+
+describe("memory", () => {
+  test("the ring buffer stays bounded under a 100 MB flood, and the log keeps everything", { timeout: 180_000 }, async () => {
+    const manager = await sandbox.open({ config: { ringLines: 500, ringChars: 100_000 } });
+    const job = await manager.create({ command: "head -c 100000000 /dev/zero | tr '\\0' 'a' | fold -w 100; echo; echo END", name: "flood" });
+    let maxLines = 0;
+    const stop = manager.on("line", () => {
+      maxLines++;
+    });
+    const done = await manager.waitForStatus(job.id, ["completed"], 170_000);
+    stop();
+    const read = await manager.output(job.id, { lines: 100_000 });
+    assert.ok(read.lines.length <= 500, `kept ${read.lines.length} lines`);
+    assert.ok(read.lines.reduce((sum, line) => sum + line.text.length, 0) <= 100_000);
+    assert.equal(read.lines.at(-1)?.text, "END");
+    assert.equal(read.next, 1_000_002, "every line was counted");
+    assert.equal(maxLines, 1_000_001);
+    const size = (await fs.stat(done.logPath)).size;
+    assert.ok(size >= 100_000_000, `log holds ${size} bytes`);
+  });
+});
