@@ -61,6 +61,9 @@ export const JobOutcomeSchema = z.object({
 });
 export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
 
+/** notify-claim.json: which instance delivers an orphaned job's notifications. */
+export const NotifyClaimSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
+
 /** Paths of one job's files. */
 export class JobPaths {
   constructor(readonly dir: string) {}
@@ -78,6 +81,8 @@ export class JobPaths {
   get env() { return path.join(this.dir, "env"); }
   get ownerPid() { return path.join(this.dir, "owner-pid"); }
   get script() { return path.join(this.dir, "run.sh"); }
+  get notifications() { return path.join(this.dir, "notifications.jsonl"); }
+  get notifyClaim() { return path.join(this.dir, "notify-claim.json"); }
 }
 
 /** Job folders live one level below the state dir, so the state dir can hold other things. */

@@ -31,6 +31,9 @@ export interface JobView {
   logPath: string;
   /** The last complete output line (clean text), if any. */
   lastLine: string | undefined;
+  /** Notification prompts this instance delivered for the job, and the last failure if any. */
+  notificationsDelivered: number;
+  lastNotificationError: string | undefined;
 }
 
 export class Job {
@@ -40,6 +43,10 @@ export class Job {
   finalizing: Promise<void> | undefined;
   /** Set once the tailer has loaded the log (finished jobs found at start load lazily). */
   loaded: Promise<void> | undefined;
+  notificationsDelivered = 0;
+  lastNotificationError: string | undefined;
+  /** Whether this instance delivers this job's notifications (decided once, see claimNotifications). */
+  notifyClaim: Promise<boolean> | undefined;
 
   constructor(
     readonly meta: JobMeta,
@@ -88,6 +95,8 @@ export class Job {
       error: outcome?.error,
       logPath: this.paths.log,
       lastLine: last?.text,
+      notificationsDelivered: this.notificationsDelivered,
+      lastNotificationError: this.lastNotificationError,
     };
   }
 }

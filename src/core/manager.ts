@@ -16,7 +16,7 @@ import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
-  encodeEnv, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
+  encodeEnv, NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
   jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
 } from "./job-files.js";
 import { LogTailer } from "./log-tailer.js";
@@ -250,6 +250,38 @@ export class JobManager {
       }
       throw error;
     }
+  }
+
+  // ---- notifications ------------------------------------------------------------------------
+
+  /**
+   * Whether this instance should deliver a job's notifications: yes for its own jobs; for a job
+   * whose owner died (a global job found after a restart), the first live instance to claim it.
+   */
+  claimNotifications(id: string): Promise<boolean> {
+    const job = this.require(id);
+    if (job.meta.owner.instanceId === this.instanceId) return Promise.resolve(true);
+    if (isProcessAlive(job.meta.owner.pid)) return Promise.resolve(false);
+    job.notifyClaim ??= (async () => {
+      const mine = { instanceId: this.instanceId, pid: process.pid };
+      const current = await readJson(job.paths.notifyClaim, NotifyClaimSchema).catch(() => undefined);
+      if (current && current.instanceId !== this.instanceId && isProcessAlive(current.pid)) return false;
+      await writeJson(job.paths.notifyClaim, mine);
+      // Two instances may race; the file's last writer wins and the loser steps back.
+      const winner = await readJson(job.paths.notifyClaim, NotifyClaimSchema).catch(() => undefined);
+      return winner?.instanceId === this.instanceId;
+    })();
+    return job.notifyClaim;
+  }
+
+  /** Records a delivery attempt with the job (notifications.jsonl), so failures are visible in get. */
+  async recordNotification(id: string, entry: { sessionId: string; messages: number; delivered: boolean; error?: string | undefined }): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    if (entry.delivered) job.notificationsDelivered++;
+    else job.lastNotificationError = entry.error ?? "unknown error";
+    const line = `${JSON.stringify({ at: Date.now(), ...entry })}\n`;
+    await fs.appendFile(job.paths.notifications, line, { mode: 0o600 }).catch(() => undefined);
   }
 
   // ---- kill ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ export async function createTmuxSandbox(prefix = "obg-test"): Promise<TmuxSandbo
   const socket = `${prefix}-${process.pid}-${randomBytes(4).toString("hex")}`;
   const stateDir = await mkdtemp(path.join(os.tmpdir(), `${prefix}-state-`));
   const config: Partial<CoreConfigInput> = { tmuxSocket: socket, stateDir, killGraceMs: 1500 };
-  const env = { ...process.env, OPENCODE_BG_TMUX_SOCKET: socket, OPENCODE_BG_STATE_DIR: stateDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENCODE_BG_TMUX_SOCKET: socket, OPENCODE_BG_STATE_DIR: stateDir };
   delete env.TMUX;
   delete env.TMUX_PANE;
   const managers: JobManager[] = [];

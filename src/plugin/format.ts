@@ -1,0 +1,88 @@
+// Job views as compact text a model reads well: ids first, one line per job, times as
+// durations, no terminal escapes (the core already cleaned the output).
+import type { JobView } from "../core/job.js";
+import type { KillReport, OutputRead } from "../core/manager.js";
+
+/** "12s", "4m05s", "2h03m": how long a job has run (or ran). */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours}h${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+export function runtimeOf(job: JobView, now = Date.now()): number {
+  if (!job.startedAt) return 0;
+  return (job.endedAt ?? now) - job.startedAt;
+}
+
+/** "completed (exit 0)", "failed: exited with code 2", "running": status with its reason. */
+export function formatStatus(job: JobView): string {
+  if (job.status === "completed") return "completed (exit 0)";
+  if (job.status === "failed" || job.status === "cancelled") return job.error ? `${job.status}: ${job.error}` : job.status;
+  return job.status;
+}
+
+/** One line per job for list results. */
+export function formatJobLine(job: JobView, now = Date.now()): string {
+  const tags = job.tags.length ? ` [${job.tags.join(",")}]` : "";
+  const scope = job.scope === "global" ? " global" : "";
+  const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
+  return `${job.id} ${job.status} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+}
+
+/** Details of one job: every field a model may need, then its output. */
+export function formatJobDetails(job: JobView, attach: string, output?: OutputRead, now = Date.now()): string {
+  const lines = [
+    `id: ${job.id}`,
+    `name: ${job.name}`,
+    `status: ${formatStatus(job)}`,
+    `command: ${truncate(job.command, 500)}`,
+    `cwd: ${job.cwd}`,
+    `scope: ${job.scope}${job.sessionId ? ` (session ${job.sessionId})` : ""}`,
+    ...(job.tags.length ? [`tags: ${job.tags.join(", ")}`] : []),
+    ...(job.pid ? [`pid: ${job.pid}`] : []),
+    `started: ${job.startedAt ? new Date(job.startedAt).toISOString() : "not yet"}`,
+    ...(job.endedAt ? [`ended: ${new Date(job.endedAt).toISOString()}`] : []),
+    `runtime: ${formatDuration(runtimeOf(job, now))}`,
+    ...(job.exitCode !== undefined ? [`exit code: ${job.exitCode}${job.signal ? ` (${job.signal})` : ""}`] : []),
+    `attach: ${attach}`,
+    `log file: ${job.logPath}`,
+  ];
+  if (output) lines.push(...formatOutput(output));
+  return lines.join("\n");
+}
+
+/** The output block: numbered range, lines, and the unfinished last line if any. */
+export function formatOutput(output: OutputRead): string[] {
+  const { lines, pending } = output;
+  if (lines.length === 0 && !pending) return ["output: (none yet)"];
+  const first = lines[0]?.no;
+  const last = lines.at(-1)?.no;
+  const header = first !== undefined ? `output (lines ${first}-${last}, next read since=${output.next}):` : "output:";
+  return [header, ...lines.map((line) => line.text), ...(pending ? [`${pending}  <- no newline yet (waiting for input?)`] : [])];
+}
+
+export function formatKillReports(reports: readonly KillReport[]): string {
+  if (reports.length === 0) return "No matching background processes: nothing was killed.";
+  return reports
+    .map((report) => {
+      if (report.previousStatus !== "running" && report.previousStatus !== "pending") {
+        return `${report.id} "${report.name}" had already ${report.status}${report.signalled ? `; ended ${report.signalled} leftover process(es)` : ""}; window closed`;
+      }
+      const forced = report.forced ? `, ${report.forced} needed SIGKILL` : "";
+      return `${report.id} "${report.name}" ${report.status} (${report.signalled} process(es) signalled${forced})`;
+    })
+    .join("\n");
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The attach command as one line a person can paste (every part is shell-safe by construction). */
+export function formatAttach(argv: readonly string[]): string {
+  return argv.join(" ");
+}

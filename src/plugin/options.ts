@@ -1,0 +1,43 @@
+// Plugin options from opencode.json (`["opencode-bg", { ... }]`). They mirror the environment
+// variables; an option given here wins over the variable.
+import { z } from "zod";
+import { InvalidInputError } from "../core/errors.js";
+import type { CoreConfigInput } from "../core/config.js";
+
+export const PluginOptionsSchema = z
+  .object({
+    /** Private tmux server name (OPENCODE_BG_TMUX_SOCKET). */
+    tmuxSocket: z.string().optional(),
+    /** tmux session holding the job windows (OPENCODE_BG_SESSION), default "opencode-bg". */
+    sessionName: z.string().optional(),
+    /** Where job folders live (OPENCODE_BG_STATE_DIR). */
+    stateDir: z.string().optional(),
+    /** Grace period between SIGTERM and SIGKILL when killing. */
+    killGraceMs: z.number().int().min(0).max(60_000).optional(),
+    /** Longest notification text sent to a session; longer ones are cut. */
+    notifyMaxChars: z.number().int().min(100).max(100_000).default(2000),
+    /** Markers arriving within this window are sent as one prompt. */
+    notifyCoalesceMs: z.number().int().min(0).max(60_000).default(250),
+  })
+  .loose();
+export type PluginOptions = z.infer<typeof PluginOptionsSchema>;
+
+/** Validates options once at load; a bad value names the option and what was received. */
+export function parsePluginOptions(raw: unknown): PluginOptions {
+  const result = PluginOptionsSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new InvalidInputError(`Invalid opencode-bg plugin options: ${issues}`);
+  }
+  return result.data;
+}
+
+/** The part of the options the core understands. */
+export function coreConfigFrom(options: PluginOptions): Partial<CoreConfigInput> {
+  const config: Partial<CoreConfigInput> = {};
+  if (options.tmuxSocket) config.tmuxSocket = options.tmuxSocket;
+  if (options.sessionName) config.sessionName = options.sessionName;
+  if (options.stateDir) config.stateDir = options.stateDir;
+  if (options.killGraceMs !== undefined) config.killGraceMs = options.killGraceMs;
+  return config;
+}

@@ -1,0 +1,77 @@
+// The plugin's running state for one OpenCode: the job manager (opened once), notification
+// delivery, and cleanup when sessions end and when OpenCode exits. Tools and hooks call in here.
+import type { PluginInput } from "@opencode-ai/plugin";
+import { JobManager } from "../core/manager.js";
+import type { JobView } from "../core/job.js";
+import { Notifier } from "./notifier.js";
+import { coreConfigFrom, type PluginOptions } from "./options.js";
+import { SessionContext } from "./session-context.js";
+
+export class PluginRuntime {
+  readonly sessions: SessionContext;
+  private readonly managerPromise: Promise<JobManager>;
+  private readonly notifier: Notifier;
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly input: PluginInput, readonly options: PluginOptions) {
+    this.sessions = new SessionContext(input.client);
+    this.notifier = new Notifier({
+      deliver: (sessionId, text) => this.deliver(sessionId, text),
+      onResult: (result) => {
+        for (const jobId of new Set(result.items.map((item) => item.jobId))) {
+          void this.managerPromise.then((manager) =>
+            manager.recordNotification(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
+          );
+        }
+      },
+      coalesceMs: options.notifyCoalesceMs,
+      limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
+    });
+    this.managerPromise = JobManager.open({ config: coreConfigFrom(options) }).then((manager) => {
+      manager.on("notify", (job, message) => void this.onNotify(manager, job, message));
+      return manager;
+    });
+    // Tools report the failure; an unhandled rejection here would only add noise.
+    this.managerPromise.catch(() => undefined);
+  }
+
+  manager(): Promise<JobManager> {
+    return this.managerPromise;
+  }
+
+  /** session.deleted: that session's session-scoped processes end; its global ones stay. */
+  async onSessionDeleted(sessionId: string): Promise<void> {
+    this.sessions.forget(sessionId);
+    const manager = await this.managerPromise;
+    await manager.kill({ sessionId, scope: "session" }, { reason: "its chat session was deleted" });
+  }
+
+  /** OpenCode is exiting: end this instance's session processes. Safe to call twice. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      const manager = await this.managerPromise.catch(() => undefined);
+      if (!manager) return;
+      await this.notifier.drain().catch(() => undefined);
+      this.notifier.close();
+      await manager.killOwnSessionJobs().catch(() => undefined);
+      await manager.close();
+    })();
+    return this.disposing;
+  }
+
+  private async onNotify(manager: JobManager, job: JobView, message: string): Promise<void> {
+    if (!job.sessionId) return;
+    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+  }
+
+  private async deliver(sessionId: string, text: string): Promise<void> {
+    const { agent, model } = await this.sessions.lookup(sessionId);
+    const response = await this.input.client.session.promptAsync({
+      path: { id: sessionId },
+      body: { parts: [{ type: "text", text }], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
+    });
+    const error = (response as { error?: unknown }).error;
+    if (error) throw new Error(`OpenCode refused the prompt: ${JSON.stringify(error).slice(0, 300)}`);
+  }
+}

@@ -1,0 +1,40 @@
+// listBackgroundProcesses: the processes of this project, one compact line each.
+import { tool } from "@opencode-ai/plugin";
+import type { JobFilter } from "../../core/filters.js";
+import { formatJobLine } from "../format.js";
+import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
+
+const z = tool.schema;
+
+export function listBackgroundProcessesTool(deps: ToolDeps) {
+  return tool({
+    description: [
+      "List background processes of this project, one line each: id, status, runtime, name, tags, scope and the last output line.",
+      "Filter by sessionId (\"current\" = this chat session), status, or tags (a process matches if it has any of them).",
+    ].join(" "),
+    args: {
+      sessionId: z.string().max(200).optional().describe("Only processes started by this chat session; \"current\" means this one."),
+      status: z.enum(STATUS_VALUES).optional().describe("Only processes in this state."),
+      tags: tagsArg.optional().describe("Only processes carrying at least one of these tags."),
+    },
+    async execute(args, ctx) {
+      const manager = await deps.manager();
+      const sessionId = resolveSessionId(args.sessionId, ctx.sessionID);
+      const filter: JobFilter = {
+        projectDir: ctx.directory,
+        ...(sessionId ? { sessionId } : {}),
+        ...(args.status ? { status: args.status } : {}),
+        ...(args.tags?.length ? { tags: args.tags } : {}),
+      };
+      let jobs = manager.list(filter);
+      await manager.loadOutputs(jobs.map((job) => job.id));
+      jobs = manager.list(filter);
+      const now = Date.now();
+      const running = jobs.filter((job) => job.status === "running").length;
+      const output = jobs.length === 0
+        ? "No background processes match."
+        : [`${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope | last line):`, ...jobs.map((job) => formatJobLine(job, now))].join("\n");
+      return { title: `${jobs.length} background process(es)`, output, metadata: { count: jobs.length, running } };
+    },
+  });
+}
