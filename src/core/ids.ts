@@ -13,6 +13,7 @@ export const JOB_ID_PATTERN = /^[0-9a-z]{8}$/;
 export function windowNameFor(name: string, id: string): string {
   const slug = name
     .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
