@@ -3,6 +3,7 @@
 // of OpenCode and speaks to tmux only through src/tmux.
 import { EventEmitter } from "node:events";
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import type { FSWatcher } from "chokidar";
 import { nanoid } from "nanoid";
 import { TmuxClient } from "../tmux/client.js";
@@ -39,6 +40,11 @@ export interface ManagerOptions {
   env?: NodeJS.ProcessEnv;
   /** This OpenCode's identity; a new one per process by default. */
   instanceId?: string;
+  /**
+   * Watch statuses only (e.g. the TUI sidebar): logs are not tailed, nothing is killed at
+   * start; creating and killing still work.
+   */
+  observeOnly?: boolean;
 }
 
 export interface KillReport {
@@ -62,6 +68,12 @@ export interface OutputRead {
   pending: string;
 }
 
+/** What removeFinished removed (or would remove, on a dry run) and the bytes their folders held. */
+export interface RemovedJobs {
+  removed: JobView[];
+  bytes: number;
+}
+
 const EXIT_MARKER_WAIT_MS = 1000;
 const EXIT_FILE_WAIT_MS = 1500;
 /** A job whose folder exists but never got a window is given up on after this long. */
@@ -79,8 +91,10 @@ export class JobManager {
   private watcher: FSWatcher | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly observeOnly: boolean;
 
   private constructor(options: ManagerOptions) {
+    this.observeOnly = options.observeOnly ?? false;
     const env = options.env ?? process.env;
     this.config = resolveConfig(options.config, env);
     this.instanceId = options.instanceId ?? nanoid(12);
@@ -325,6 +339,45 @@ export class JobManager {
     return this.kill({ ids: targets.map((job) => job.id) }, { reason });
   }
 
+  /**
+   * Waits for end-of-job bookkeeping already under way (e.g. started by recovery when the manager
+   * opened), so a short-lived caller such as the CLI neither shows a stale status nor exits halfway.
+   */
+  async settle(): Promise<void> {
+    await Promise.all([...this.jobs.values()].map((job) => job.finalizing?.catch(() => undefined)));
+  }
+
+  /**
+   * Garbage collection: deletes the folders of finished jobs (completed/failed/cancelled) that
+   * ended at least `olderThanMs` ago, and closes their leftover dead windows. Never touches an
+   * active job. With dryRun, only reports what it would remove.
+   */
+  async removeFinished(options: { olderThanMs: number; dryRun?: boolean }): Promise<RemovedJobs> {
+    this.assertOpen();
+    await this.settle();
+    const cutoff = Date.now() - Math.max(0, options.olderThanMs);
+    const targets = [...this.jobs.values()]
+      .filter((job) => !job.isActive && !job.finalizing && (job.outcome?.endedAt ?? Number.POSITIVE_INFINITY) <= cutoff)
+      .sort((a, b) => a.meta.createdAt - b.meta.createdAt);
+    const removed: JobView[] = [];
+    let bytes = 0;
+    for (const job of targets) {
+      const view = job.view(this.instanceId);
+      bytes += await folderBytes(job.paths.dir);
+      removed.push(view);
+      if (options.dryRun) continue;
+      // Window ids are per tmux server: only close the window if it still carries this job's id.
+      if (job.started) {
+        const pane = await readPane(this.tmux, job.started.paneId).catch(() => undefined);
+        if (pane?.jobId === job.id) await killWindow(this.tmux, pane.windowId).catch(() => undefined);
+      }
+      job.tailer.close();
+      this.jobs.delete(job.id);
+      await fs.rm(job.paths.dir, { recursive: true, force: true });
+    }
+    return { removed, bytes };
+  }
+
   /** Stops watching and timers. Jobs keep running; another instance can pick them up. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -444,7 +497,7 @@ export class JobManager {
     const job = this.jobs.get(event.jobId);
     switch (event.kind) {
       case "output":
-        if (job) void job.tailer.read().catch(() => undefined);
+        if (job && !this.observeOnly) void job.tailer.read().catch(() => undefined);
         return;
       case "exit":
         if (job) void this.finalize(job).catch(() => undefined);
@@ -489,7 +542,7 @@ export class JobManager {
     const job = this.track(meta, paths);
     job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
-    if (job.isActive) await this.ensureLoaded(job);
+    if (job.isActive && !this.observeOnly) await this.ensureLoaded(job);
     this.emitStatus(job);
   }
 
@@ -529,7 +582,7 @@ export class JobManager {
       const pane = paneByJob.get(id);
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
-        await this.ensureLoaded(job);
+        if (!this.observeOnly) await this.ensureLoaded(job);
         if (meta.scope === "session" && !ownerAlive) orphans.push(job);
       } else if (job.started) {
         await this.ensureLoaded(job);
@@ -539,12 +592,24 @@ export class JobManager {
       }
     }
     // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
-    if (orphans.length > 0) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
+    if (orphans.length > 0 && !this.observeOnly) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
   }
 }
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Total size of the regular files under a folder (a job folder holds no deeper trees than this). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await folderBytes(file);
+    else if (entry.isFile()) total += (await fs.stat(file).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 function sleep(ms: number): Promise<void> {
