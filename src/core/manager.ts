@@ -434,7 +434,8 @@ export class JobManager {
         await sleep(25);
         exit = await readJson(job.paths.exit, JobExitSchema).catch(() => undefined);
       }
-      if (exit) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
+      // The verdict waits for the last output so a reader right after it sees everything.
+      if (exit && !this.observeOnly) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
       const existing = await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined);
       if (existing) return this.adoptOutcome(job, existing);
       const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
