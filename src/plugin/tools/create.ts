@@ -1,5 +1,5 @@
 // createBackgroundProcess: start a command in its own tmux window and say how to reach it.
-import { tool } from "@opencode-ai/plugin";
+import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { LIMITS } from "../../core/create-input.js";
 import type { JobView } from "../../core/job.js";
 import { formatAttach, formatOutput, formatStatus } from "../format.js";
@@ -10,7 +10,7 @@ const z = tool.schema;
 /** How long create waits for a first line of output to include it in the result. */
 const FIRST_OUTPUT_WAIT_MS = 400;
 
-export function createBackgroundProcessTool(deps: ToolDeps) {
+export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "Start a shell command as a background process (dev server, watcher, test runner, long build) that keeps running while you work.",

@@ -1,9 +1,9 @@
 // getBackgroundProcess: one process's details and its recent output, free of terminal escapes.
-import { tool } from "@opencode-ai/plugin";
+import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 
-export function getBackgroundProcessTool(deps: ToolDeps) {
+export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "Show one background process: status (running/completed/failed/cancelled with exit code or error), command, times, the tmux attach command, and its last 100 output lines (stdout and stderr merged, terminal escapes removed).",

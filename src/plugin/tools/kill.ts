@@ -1,12 +1,12 @@
 // killProcesses: end processes (their whole process trees) by id, session, status or tags.
-import { tool } from "@opencode-ai/plugin";
+import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/filters.js";
 import { formatKillReports } from "../format.js";
 import { processIdArgs, resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
 
-export function killProcessesTool(deps: ToolDeps) {
+export function killProcessesTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "Stop background processes and everything they started (SIGTERM, then SIGKILL after a grace period), then close their tmux windows.",

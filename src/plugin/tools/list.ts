@@ -1,12 +1,12 @@
 // listBackgroundProcesses: the processes of this project, one compact line each.
-import { tool } from "@opencode-ai/plugin";
+import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/filters.js";
 import { formatJobLine } from "../format.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
 
-export function listBackgroundProcessesTool(deps: ToolDeps) {
+export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "List background processes of this project, one line each: id, status, runtime, name, tags, scope and the last output line.",
