@@ -83,6 +83,8 @@ export class JobPaths {
   get script() { return path.join(this.dir, "run.sh"); }
   get notifications() { return path.join(this.dir, "notifications.jsonl"); }
   get notifyClaim() { return path.join(this.dir, "notify-claim.json"); }
+  /** Byte offset of output.log up to which notify markers were already handled. */
+  get notifyCursor() { return path.join(this.dir, "notify-cursor"); }
 }
 
 /** Job folders live one level below the state dir, so the state dir can hold other things. */

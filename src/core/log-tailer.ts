@@ -40,14 +40,15 @@ export class LogTailer {
 
   /**
    * For a job found again after a restart: load only the last `tailBytes` of the log (line
-   * numbers still count every earlier line) and stay quiet about markers already in the file.
+   * numbers still count every earlier line) and stay quiet about markers before `quietUntil`
+   * (default: everything already in the file), which an earlier instance already handled.
    */
-  async resume(tailBytes: number): Promise<void> {
+  async resume(tailBytes: number, quietUntil?: number): Promise<void> {
     const size = await fileSize(this.options.logPath);
     const { offset, linesBefore } = await lineStartNear(this.options.logPath, Math.max(0, size - tailBytes));
     this.ring = new LineRing({ maxLines: this.options.maxLines, maxChars: this.options.maxChars, startAt: linesBefore + 1 });
     this.offset = offset;
-    this.quietUntil = size;
+    this.quietUntil = Math.min(quietUntil ?? size, size);
     await this.read();
   }
 
@@ -97,9 +98,11 @@ export class LogTailer {
       if (size < this.offset) this.restartAfterTruncation();
       const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
       while (!this.closed) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, this.offset);
+        // Never let one read straddle quietUntil: a marker line ending after it is new.
+        const quiet = this.offset < this.quietUntil;
+        const want = quiet ? Math.min(READ_CHUNK_BYTES, this.quietUntil - this.offset) : READ_CHUNK_BYTES;
+        const { bytesRead } = await handle.read(buffer, 0, want, this.offset);
         if (bytesRead === 0) break;
-        const quiet = this.offset + bytesRead <= this.quietUntil;
         this.offset += bytesRead;
         this.consume(buffer.subarray(0, bytesRead), quiet);
       }

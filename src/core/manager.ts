@@ -12,6 +12,7 @@ import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.
 import { killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
 import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
 import { validateCreateInput, type CreateJobInput } from "./create-input.js";
+import { createDebugLog, type DebugLog } from "./debug.js";
 import { BackgroundError, InvalidInputError, UnknownJobError } from "./errors.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { newJobId, windowNameFor } from "./ids.js";
@@ -45,6 +46,8 @@ export interface ManagerOptions {
    * start; creating and killing still work.
    */
   observeOnly?: boolean;
+  /** Listeners attached before jobs are recovered, so events raised while recovering are not missed. */
+  listeners?: { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => void };
 }
 
 export interface KillReport {
@@ -92,6 +95,7 @@ export class JobManager {
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly observeOnly: boolean;
+  readonly debug: DebugLog;
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
@@ -99,14 +103,19 @@ export class JobManager {
     this.config = resolveConfig(options.config, env);
     this.instanceId = options.instanceId ?? nanoid(12);
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
+    this.debug = createDebugLog(this.config.stateDir, env);
   }
 
   /** Opens the state dir, rebuilds every job found there and starts watching. */
   static async open(options: ManagerOptions = {}): Promise<JobManager> {
     const manager = new JobManager(options);
+    for (const [event, listener] of Object.entries(options.listeners ?? {})) {
+      if (listener) manager.emitter.on(event as keyof ManagerEvents, listener as never);
+    }
     await fs.mkdir(jobsDir(manager.config.stateDir), { recursive: true, mode: 0o700 });
     manager.watcher = await watchJobFiles(jobsDir(manager.config.stateDir), (event) => manager.onFileEvent(event));
     await manager.recover();
+    manager.debug("opened", { instanceId: manager.instanceId, observeOnly: manager.observeOnly, jobs: manager.jobs.size });
     manager.livenessTimer = setInterval(() => void manager.checkLiveness(), manager.config.livenessIntervalMs);
     manager.livenessTimer.unref();
     return manager;
@@ -283,6 +292,7 @@ export class JobManager {
       await writeJson(job.paths.notifyClaim, mine);
       // Two instances may race; the file's last writer wins and the loser steps back.
       const winner = await readJson(job.paths.notifyClaim, NotifyClaimSchema).catch(() => undefined);
+      this.debug("notify claim", { jobId: id, won: winner?.instanceId === this.instanceId });
       return winner?.instanceId === this.instanceId;
     })();
     return job.notifyClaim;
@@ -292,6 +302,7 @@ export class JobManager {
   async recordNotification(id: string, entry: { sessionId: string; messages: number; delivered: boolean; error?: string | undefined }): Promise<void> {
     const job = this.jobs.get(id);
     if (!job) return;
+    this.debug("notification delivery", { jobId: id, ...entry });
     if (entry.delivered) job.notificationsDelivered++;
     else job.lastNotificationError = entry.error ?? "unknown error";
     const line = `${JSON.stringify({ at: Date.now(), ...entry })}\n`;
@@ -383,11 +394,26 @@ export class JobManager {
     if (this.closed) return;
     this.closed = true;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
+    if (!this.observeOnly) {
+      await Promise.all([...this.jobs.values()].filter((job) => job.isActive).map((job) => job.tailer.read().then(() => this.saveNotifyCursor(job)).catch(() => undefined)));
+    }
     for (const job of this.jobs.values()) job.tailer.close();
     await this.watcher?.close();
   }
 
   // ---- internals: tracking, finishing -------------------------------------------------------
+
+  private readonly cursorSaves = new Set<string>();
+
+  /** At most one cursor write per job per second, however many markers arrive. */
+  private scheduleCursorSave(job: Job): void {
+    if (this.cursorSaves.has(job.id)) return;
+    this.cursorSaves.add(job.id);
+    setTimeout(() => {
+      this.cursorSaves.delete(job.id);
+      void this.saveNotifyCursor(job);
+    }, 1000).unref();
+  }
 
   private require(id: string): Job {
     const job = this.jobs.get(id);
@@ -408,7 +434,10 @@ export class JobManager {
         onLine: (line, lineNo) => this.emitter.emit("line", meta.id, line, lineNo),
         onNotify: (message) => {
           const job = this.jobs.get(meta.id);
-          if (job?.isActive) this.emitter.emit("notify", job.view(this.instanceId), message);
+          if (!job?.isActive) return;
+          this.debug("notify", { jobId: meta.id, message: message.slice(0, 80) });
+          this.emitter.emit("notify", job.view(this.instanceId), message);
+          this.scheduleCursorSave(job);
         },
       },
     });
@@ -418,8 +447,21 @@ export class JobManager {
   }
 
   private ensureLoaded(job: Job): Promise<void> {
-    job.loaded ??= job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES);
+    job.loaded ??= (async () => {
+      const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
+      await job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES, Number.isNaN(cursor) ? undefined : cursor);
+    })();
     return job.loaded;
+  }
+
+  /**
+   * Records how far this instance has handled a job's notify markers, so the next instance
+   * neither repeats them nor misses ones printed while no OpenCode was running.
+   */
+  private async saveNotifyCursor(job: Job): Promise<void> {
+    if (!job.loaded && job.meta.owner.instanceId !== this.instanceId) return;
+    const claimed = job.meta.owner.instanceId === this.instanceId || (await job.notifyClaim?.catch(() => false));
+    if (claimed) await writeFileAtomic(job.paths.notifyCursor, String(job.tailer.bytesRead)).catch(() => undefined);
   }
 
   /**
@@ -441,7 +483,10 @@ export class JobManager {
       const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
       const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
       let pane: PaneRow | undefined;
-      if (!exit && job.started && !serverGone) pane = await this.readDeadPane(job.started.paneId);
+      if (!exit && job.started && !serverGone) {
+        pane = await this.readDeadPane(job.started.paneId);
+        if (pane && !pane.dead && isProcessAlive(job.started.panePid)) return; // still running: nothing to decide
+      }
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
       await this.finish(job, outcome);
     })().finally(() => {

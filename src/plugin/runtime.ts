@@ -27,9 +27,10 @@ export class PluginRuntime {
       coalesceMs: options.notifyCoalesceMs,
       limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
     });
-    this.managerPromise = JobManager.open({ config: coreConfigFrom(options) }).then((manager) => {
-      manager.on("notify", (job, message) => void this.onNotify(manager, job, message));
-      return manager;
+    this.managerPromise = JobManager.open({
+      config: coreConfigFrom(options),
+      // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
+      listeners: { notify: (job, message) => void this.onNotify(job, message) },
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
     this.managerPromise.catch(() => undefined);
@@ -59,8 +60,9 @@ export class PluginRuntime {
     return this.disposing;
   }
 
-  private async onNotify(manager: JobManager, job: JobView, message: string): Promise<void> {
+  private async onNotify(job: JobView, message: string): Promise<void> {
     if (!job.sessionId) return;
+    const manager = await this.managerPromise;
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
     this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
   }
