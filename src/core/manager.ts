@@ -343,9 +343,12 @@ export class JobManager {
     };
   }
 
-  /** Ends this instance's session jobs (OpenCode is exiting); global jobs are left running. */
+  /**
+   * Ends this instance's session jobs (OpenCode is exiting) and closes the windows of those that
+   * already finished; global jobs are left running. Logs stay on disk.
+   */
   async killOwnSessionJobs(reason = "OpenCode exited"): Promise<KillReport[]> {
-    const targets = this.list({ ownerInstanceId: this.instanceId, scope: "session" }).filter((job) => job.status === "running" || job.status === "pending");
+    const targets = this.list({ ownerInstanceId: this.instanceId, scope: "session" });
     if (targets.length === 0) return [];
     return this.kill({ ids: targets.map((job) => job.id) }, { reason });
   }
