@@ -4,10 +4,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { JobStatusSchema, type JobStatus } from "../core/job-files.js";
 import { UsageError } from "./errors.js";
 
-/** parseArgs with strict options and positionals allowed; a bad option becomes a UsageError (exit 2). */
+/** parseArgs with strict options; a bad option or an unexpected argument becomes a UsageError (exit 2). */
 export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs<T>({ strict: true, allowPositionals: true, ...config });
+    return parseArgs<T>({ strict: true, ...config });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message, command);

@@ -29,7 +29,9 @@ export function outputFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): O
     paint: painter(colorEnabled(stream, env)),
     isTTY,
     get columns() {
-      return isTTY ? stream.columns || undefined : undefined;
+      if (!isTTY) return undefined;
+      const fromEnv = Number.parseInt(env.COLUMNS ?? "", 10);
+      return stream.columns || (fromEnv > 0 ? fromEnv : undefined);
     },
   };
 }

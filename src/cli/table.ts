@@ -1,7 +1,7 @@
 // Plain-text tables: columns sized to their content (with caps), one flexible column that takes
 // what is left of the terminal width, colour applied after padding so widths stay right.
 import type { Painter, Style } from "./colors.js";
-import { oneLine, textLength, truncateText } from "./text.js";
+import { oneLine, displayWidth, truncateText } from "./text.js";
 
 /** One column: its header, how to get a cell's text, and optionally its style and limits. */
 export interface Column<Row> {
@@ -27,7 +27,7 @@ const MIN_FLEX = 10;
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], options: TableOptions): string[] {
   const cells = rows.map((row) => columns.map((column) => oneLine(column.cell(row))));
   const widths = columns.map((column, index) => {
-    const longest = Math.max(textLength(column.header), ...cells.map((row) => textLength(row[index] ?? "")));
+    const longest = Math.max(displayWidth(column.header), ...cells.map((row) => displayWidth(row[index] ?? "")));
     return column.max ? Math.min(longest, column.max) : longest;
   });
   const flexIndex = columns.findIndex((column) => column.flex);
@@ -40,7 +40,7 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
       .map((text, index) => {
         const width = widths[index] ?? 0;
         const fitted = truncateText(text, width);
-        const padded = index === texts.length - 1 ? fitted : fitted + " ".repeat(Math.max(0, width - textLength(fitted)));
+        const padded = index === texts.length - 1 ? fitted : fitted + " ".repeat(Math.max(0, width - displayWidth(fitted)));
         const style = styleOf(index);
         return style && fitted ? options.paint(style, fitted) + padded.slice(fitted.length) : padded;
       })

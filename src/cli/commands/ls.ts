@@ -32,7 +32,6 @@ Options:
   async run(args, cli) {
     const { values } = parseCommandArgs("ls", {
       args,
-      allowPositionals: false,
       options: {
         status: { type: "string", multiple: true },
         tag: { type: "string", multiple: true },

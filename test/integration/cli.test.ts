@@ -1,0 +1,435 @@
+// The built CLI (`node dist/cli/main.js`) as a person would run it, on a private tmux server and
+// state dir: run, ls, logs (-n, -f), send, kill, attach, gc, help, exit codes, and what happens
+// when someone types into or closes a job's window by hand.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, promises as fs, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import type { JobView } from "../../src/core/job.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = path.join(ROOT, "dist/cli/main.js");
+const CLI_TIMEOUT_MS = 30_000;
+
+let sandbox: TmuxSandbox;
+let projectDir: string;
+let cliEnv: NodeJS.ProcessEnv;
+const children = new Set<ChildProcess>();
+
+before(async () => {
+  buildIfStale();
+  sandbox = await createTmuxSandbox("obg-cli");
+  projectDir = await fs.mkdtemp(path.join(sandbox.stateDir, "project-"));
+  cliEnv = { ...sandbox.env, NO_COLOR: "1" };
+  delete cliEnv.FORCE_COLOR;
+});
+
+after(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  // A manager opened here makes cleanup kill every job the CLI left running, tree and all.
+  if (sandbox) {
+    await sandbox.open().catch(() => undefined);
+    // tmux 3.3a's kill-server leaves its socket file behind: note where it is, remove it after.
+    const socketPath = (() => {
+      try {
+        return sandbox.tmux("display-message", "-p", "#{socket_path}").trim();
+      } catch {
+        return "";
+      }
+    })();
+    await sandbox.cleanup();
+    if (socketPath.includes(sandbox.socket)) await fs.rm(socketPath, { force: true });
+  }
+});
+
+/** The tests run the BUILT CLI: build it when any source file is newer than dist/cli/main.js. */
+function buildIfStale(): void {
+  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
+  const sources = execFileSync("find", [path.join(ROOT, "src"), "-type", "f", "-newermt", `@${Math.floor(built / 1000)}`], { encoding: "utf8" });
+  if (built > 0 && sources.trim() === "") return;
+  execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunningCli {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI without waiting for it (for logs -f). */
+function startCli(args: readonly string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: projectDir, env: cliEnv, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (data: string) => (stdout += data));
+  child.stderr?.setEncoding("utf8").on("data", (data: string) => (stderr += data));
+  const timer = setTimeout(() => child.kill("SIGKILL"), CLI_TIMEOUT_MS);
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    done,
+  };
+}
+
+/** Runs the CLI to its end. */
+function cli(...args: string[]): Promise<CliResult> {
+  return startCli(args).done;
+}
+
+/** Runs the CLI and insists on exit code 0. */
+async function ok(...args: string[]): Promise<string> {
+  const result = await cli(...args);
+  assert.equal(result.code, 0, `opencode-bg ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** `run` and the id it printed. */
+async function runJob(command: string, ...options: string[]): Promise<string> {
+  const stdout = await ok("run", ...options, "--", command);
+  const id = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1];
+  assert.ok(id, `run printed no id: ${stdout}`);
+  return id;
+}
+
+async function jobs(...args: string[]): Promise<JobView[]> {
+  return JSON.parse(await ok("ls", "--json", ...args)) as JobView[];
+}
+
+async function view(id: string): Promise<JobView> {
+  const found = (await jobs()).find((job) => job.id === id);
+  assert.ok(found, `job ${id} is not listed`);
+  return found;
+}
+
+async function untilStatus(id: string, status: JobView["status"], timeoutMs = 15_000): Promise<JobView> {
+  return eventually(async () => {
+    const job = await view(id);
+    return job.status === status ? job : undefined;
+  }, timeoutMs, `job ${id} to be ${status}`);
+}
+
+async function logLines(id: string, ...options: string[]): Promise<string[]> {
+  return (await ok("logs", ...options, id)).split("\n").slice(0, -1);
+}
+
+async function untilOutput(id: string, text: string, timeoutMs = 10_000): Promise<string[]> {
+  return eventually(async () => {
+    const lines = await logLines(id);
+    return lines.some((line) => line.includes(text)) ? lines : undefined;
+  }, timeoutMs, `"${text}" in the output of ${id}`);
+}
+
+function windowIds(): string[] {
+  return sandbox.tmux("list-windows", "-a", "-F", "#{window_id}").split("\n").filter(Boolean);
+}
+
+describe("help, version and usage errors", () => {
+  test("--help lists every command and exits 0; each command has its own help", async () => {
+    const help = await ok("--help");
+    for (const command of ["ls", "logs", "attach", "kill", "send", "run", "gc"]) assert.match(help, new RegExp(`^  ${command} `, "m"));
+    assert.match(await ok("ls", "--help"), /^Usage: opencode-bg ls/);
+    assert.match(await ok("run", "-h"), /always global/);
+    assert.match(await ok("help", "gc"), /--older-than/);
+  });
+
+  test("--version prints the package version", async () => {
+    const pkg = JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    assert.equal((await ok("--version")).trim(), pkg.version);
+  });
+
+  test("unknown commands, unknown options and bad values exit 2 with a message on stderr", async () => {
+    for (const args of [["frobnicate"], ["ls", "--bogus"], ["ls", "--status", "sleeping"], ["logs"], ["logs", "x", "-n", "many"], ["gc", "--older-than", "soon"], ["run"], []]) {
+      const result = await cli(...args);
+      assert.equal(result.code, 2, `opencode-bg ${args.join(" ")}: ${result.stderr}`);
+      assert.notEqual(result.stderr.trim(), "", `opencode-bg ${args.join(" ")} says why`);
+      assert.equal(result.stdout, "");
+    }
+  });
+});
+
+describe("run and ls", () => {
+  test("run starts a global job; ls shows it as a table and as JSON", async () => {
+    const stdout = await ok("run", "--name", "web server", "--tag", "web", "--tag", "dev", "--global", "--", "echo ready; sleep 300");
+    const id = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1] ?? "";
+    assert.match(stdout, new RegExp(`^attach: tmux -L ${sandbox.socket} attach-session -t =opencode-bg:@\\d+$`, "m"));
+    await untilOutput(id, "ready");
+
+    const table = (await ok("ls")).split("\n");
+    assert.match(table[0] ?? "", /^ID\s+STATUS\s+RUNTIME\s+NAME\s+TAG\s+SCOPE\s+LAST OUTPUT$/);
+    const row = table.find((line) => line.startsWith(id));
+    assert.ok(row, `ls shows ${id}:\n${table.join("\n")}`);
+    assert.match(row, new RegExp(`^${id}\\s+running\\s+\\d+[smh]\\S*\\s+web server\\s+web\\s+global\\s+ready$`));
+    assert.doesNotMatch(row, /\u001b\[/, "no colour when piped");
+
+    const job = await view(id);
+    assert.equal(job.status, "running");
+    assert.equal(job.scope, "global");
+    assert.equal(job.name, "web server");
+    assert.deepEqual(job.tags, ["web", "dev"]);
+    assert.equal(job.projectDir, projectDir);
+    assert.equal(job.cwd, projectDir);
+    assert.equal(job.lastLine, "ready");
+
+    assert.ok((await jobs("--tag", "dev")).some((listed) => listed.id === id));
+    assert.ok(!(await jobs("--tag", "nope")).some((listed) => listed.id === id));
+    assert.ok(!(await jobs("--status", "completed")).some((listed) => listed.id === id));
+    assert.ok((await jobs("--project", projectDir)).some((listed) => listed.id === id));
+    assert.ok((await ok("ls", "-q")).split("\n").includes(id));
+  });
+
+  test("several words after -- run as exactly those words", async () => {
+    const id = await runJob("unused");
+    await ok("kill", id);
+    const stdout = await ok("run", "--", "printf", "%s|%s\\n", "two words", "it's");
+    const second = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1] ?? "";
+    await untilStatus(second, "completed");
+    assert.deepEqual(await logLines(second), ["two words|it's"]);
+  });
+
+  test("a job that cannot start exits 1", async () => {
+    const result = await cli("run", "--cwd", path.join(projectDir, "no-such-dir"), "--", "true");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /does not exist/);
+  });
+});
+
+describe("logs", () => {
+  test("prints the whole log as clean text, the last N lines with -n, raw bytes with --raw", async () => {
+    const id = await runJob(`for i in 1 2 3 4 5; do echo "line-$i"; done; printf '\\033[31mred\\033[0m\\r\\n'; sleep 300`);
+    const all = await untilOutput(id, "red");
+    assert.deepEqual(all, ["line-1", "line-2", "line-3", "line-4", "line-5", "red"]);
+    assert.deepEqual(await logLines(id, "-n", "2"), ["line-5", "red"]);
+    assert.deepEqual(await logLines(id, "-n", "0"), []);
+    assert.deepEqual(await logLines(id, "-n", "100"), all);
+    const raw = await ok("logs", "--raw", id);
+    assert.ok(raw.includes("\u001b[31mred\u001b[0m"), "raw keeps escapes");
+    assert.ok(raw.includes("line-1\r\n"), "raw keeps the terminal's CRLF");
+    await ok("kill", id);
+  });
+
+  test("-n on a finished job leaves out the wrapper's end marker", async () => {
+    const id = await runJob("echo a; echo b; echo c");
+    await untilStatus(id, "completed");
+    assert.deepEqual(await logLines(id, "-n", "2"), ["b", "c"]);
+    assert.deepEqual(await logLines(id, "-n", "1", "-f"), ["c"], "-f on a finished job prints and exits");
+  });
+
+  test("-f follows new lines and exits 0 when the job ends", async () => {
+    const gate = path.join(projectDir, `gate-${Date.now()}`);
+    const id = await runJob(`echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second; echo third`);
+    const follower = startCli(["logs", "-f", id]);
+    await eventually(() => follower.stdout.includes("first\n"), 10_000, "the first line through logs -f");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(follower.child.exitCode, null, "still following while the job runs");
+    assert.ok(!follower.stdout.includes("second"));
+    await fs.writeFile(gate, "");
+    const result = await follower.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.split("\n"), ["first", "second", "third", ""]);
+    assert.match(result.stderr, /completed/);
+  });
+
+  test("-f stops on Ctrl-C (SIGINT) with exit 130 and leaves the job running", async () => {
+    const id = await runJob("echo waiting; sleep 300");
+    const follower = startCli(["logs", "-f", id]);
+    await eventually(() => follower.stdout.includes("waiting\n"), 10_000, "logs -f to print");
+    follower.child.kill("SIGINT");
+    const result = await follower.done;
+    assert.equal(result.code, 130, result.stderr);
+    assert.equal((await view(id)).status, "running");
+    await ok("kill", id);
+  });
+
+  test("an unknown id exits 1", async () => {
+    const result = await cli("logs", "zzzzzzzz");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no job with id "zzzzzzzz"/);
+  });
+});
+
+describe("typing into a job", () => {
+  const echoLoop = `while IFS= read -r line; do echo "got:$line"; done`;
+
+  test("send types text and Enter; --no-enter waits for more; the echo shows in the output", async () => {
+    const id = await runJob(echoLoop);
+    await untilStatus(id, "running");
+    await ok("send", id, "hello", "world");
+    await untilOutput(id, "got:hello world");
+    await ok("send", id, "--no-enter", "abc");
+    await ok("send", id, "def");
+    const lines = await untilOutput(id, "got:abcdef");
+    assert.ok(lines.includes("hello world"), "the terminal echoed the typed line");
+    assert.ok(!lines.includes("got:abc"), "no Enter after --no-enter");
+
+    await ok("send", id, "--key", "C-c");
+    const done = await untilStatus(id, "cancelled");
+    assert.equal(done.error, "interrupted with Ctrl-C in its tmux window");
+    assert.equal(done.exitCode, 130);
+
+    const late = await cli("send", id, "too late");
+    assert.equal(late.code, 1, "a finished job takes no input");
+    assert.match(late.stderr, /only a running job takes input/);
+  });
+
+  test("send without text or keys is a usage error; to an unknown id it fails", async () => {
+    assert.equal((await cli("send", "zzzzzzzz")).code, 2);
+    assert.equal((await cli("send", "zzzzzzzz", "hi")).code, 1);
+  });
+
+  test("text typed with tmux send-keys by hand shows in the job's output", async () => {
+    const id = await runJob(echoLoop);
+    const { paneId } = await untilStatus(id, "running");
+    assert.ok(paneId);
+    sandbox.tmux("send-keys", "-t", paneId, "-l", "typed by hand");
+    sandbox.tmux("send-keys", "-t", paneId, "Enter");
+    await untilOutput(id, "got:typed by hand");
+    await ok("kill", id);
+  });
+
+  test("closing a job's window by hand cancels the job with the reason", async () => {
+    const id = await runJob(echoLoop);
+    const { windowId } = await untilStatus(id, "running");
+    assert.ok(windowId);
+    sandbox.tmux("kill-window", "-t", windowId);
+    const done = await untilStatus(id, "cancelled");
+    assert.match(done.error ?? "", /window was closed/);
+    const attach = await cli("attach", id);
+    assert.equal(attach.code, 1, "attach says the window is gone");
+  });
+
+  // On a pty hangup the kernel signals only the session leader (the wrapper): it must pass the
+  // hang-up on, or a command that never reads the terminal would outlive its window.
+  test("closing the window of a job that never reads the terminal cancels it too", async () => {
+    const id = await runJob("sleep 300");
+    try {
+      const { windowId } = await untilStatus(id, "running");
+      assert.ok(windowId);
+      sandbox.tmux("kill-window", "-t", windowId);
+      const done = await untilStatus(id, "cancelled", 5000);
+      assert.match(done.error ?? "", /window was closed/);
+    } finally {
+      await cli("kill", id);
+    }
+  });
+});
+
+describe("kill", () => {
+  test("by id: one line per job, the job is cancelled and its window closed", async () => {
+    const id = await runJob("sleep 300", "--name", "sleeper");
+    const { windowId } = await untilStatus(id, "running");
+    const stdout = await ok("kill", id);
+    assert.match(stdout, new RegExp(`^${id} cancelled\\s+sleeper \\(\\d+ process`));
+    assert.equal(stdout.trim().split("\n").length, 1);
+    assert.equal((await view(id)).status, "cancelled");
+    assert.ok(!windowIds().includes(windowId ?? "?"));
+  });
+
+  test("by --tag: every running job with the tag, nothing else", async () => {
+    const a = await runJob("sleep 300", "--tag", "kill-grp");
+    const b = await runJob("sleep 300", "--tag", "kill-grp", "--tag", "x");
+    const other = await runJob("sleep 300", "--tag", "kill-other");
+    const stdout = await ok("kill", "--tag", "kill-grp");
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines.length, 2, stdout);
+    assert.deepEqual(lines.map((line) => line.slice(0, 8)).sort(), [a, b].sort());
+    assert.equal((await view(a)).status, "cancelled");
+    assert.equal((await view(b)).status, "cancelled");
+    assert.equal((await view(other)).status, "running");
+    const again = await cli("kill", "--tag", "kill-grp");
+    assert.equal(again.code, 0);
+    assert.equal(again.stdout, "", "finished jobs are not killed twice by tag");
+    await ok("kill", "--tag", "kill-other", "--status", "running");
+    assert.equal((await view(other)).status, "cancelled");
+  });
+
+  test("an unknown id exits 1 and kills nothing", async () => {
+    const id = await runJob("sleep 300");
+    await untilStatus(id, "running");
+    const result = await cli("kill", id, "zzzzzzzz");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no job with id "zzzzzzzz"/);
+    assert.equal(result.stdout, "");
+    assert.equal((await view(id)).status, "running");
+    await ok("kill", id);
+  });
+
+  test("no selector is refused with exit 2, and so are --status alone and ids mixed with --tag", async () => {
+    const id = await runJob("sleep 300");
+    await untilStatus(id, "running");
+    for (const args of [["kill"], ["kill", "--status", "running"], ["kill", id, "--tag", "x"]]) {
+      const result = await cli(...args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.stderr, /kill/);
+    }
+    assert.equal((await view(id)).status, "running");
+    await ok("kill", id);
+  });
+});
+
+describe("attach", () => {
+  test("without a terminal it prints the attach command; a gone window exits 1", async () => {
+    const id = await runJob("sleep 300");
+    const { windowId } = await untilStatus(id, "running");
+    const stdout = await ok("attach", id);
+    assert.equal(stdout, `tmux -L ${sandbox.socket} attach-session -t =opencode-bg:${windowId}\n`);
+    await ok("kill", id);
+    const gone = await cli("attach", id);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /window is gone/);
+    assert.equal((await cli("attach", "zzzzzzzz")).code, 1);
+  });
+});
+
+describe("gc", () => {
+  test("removes old finished jobs (folder and dead window) and never running ones", async () => {
+    const finished = await runJob("echo bye");
+    const running = await runJob("sleep 300");
+    const { windowId } = await untilStatus(finished, "completed");
+    await untilStatus(running, "running");
+    assert.ok(windowIds().includes(windowId ?? "?"), "a finished job keeps its dead window until gc");
+    const folder = path.join(sandbox.stateDir, "jobs", finished);
+
+    assert.match(await ok("gc"), /nothing to remove/, "the default age (7d) keeps fresh jobs");
+    const dry = await ok("gc", "--older-than", "0s", "--dry-run");
+    assert.match(dry, new RegExp(`^would remove ${finished} completed`, "m"));
+    assert.doesNotMatch(dry, new RegExp(running));
+    assert.ok(existsSync(folder), "a dry run removes nothing");
+
+    const real = await ok("gc", "--older-than", "0s");
+    assert.match(real, new RegExp(`^removed ${finished} completed`, "m"));
+    assert.match(real, /freed \d+(\.\d)? (B|KB|MB)$/m);
+    assert.doesNotMatch(real, new RegExp(running));
+    assert.ok(!existsSync(folder));
+    assert.ok(!windowIds().includes(windowId ?? "?"), "the dead window was closed");
+    assert.ok(existsSync(path.join(sandbox.stateDir, "jobs", running)));
+    const listed = await jobs();
+    assert.ok(!listed.some((job) => job.id === finished));
+    assert.equal(listed.find((job) => job.id === running)?.status, "running");
+    assert.ok(listed.every((job) => job.status === "running" || job.status === "pending"), "every finished job went");
+    await ok("kill", running);
+  });
+});
