@@ -6,6 +6,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { FSWatcher } from "chokidar";
 import { nanoid } from "nanoid";
+import pLimit from "p-limit";
 import { TmuxClient } from "../tmux/client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/errors.js";
 import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
@@ -113,7 +114,11 @@ export class JobManager {
       if (listener) manager.emitter.on(event as keyof ManagerEvents, listener as never);
     }
     await fs.mkdir(jobsDir(manager.config.stateDir), { recursive: true, mode: 0o700 });
-    manager.watcher = await watchJobFiles(jobsDir(manager.config.stateDir), (event) => manager.onFileEvent(event));
+    manager.watcher = await watchJobFiles(
+      jobsDir(manager.config.stateDir),
+      (event) => manager.onFileEvent(event),
+      (error) => manager.debug("watch error", { error: String(error) }),
+    );
     await manager.recover();
     manager.debug("opened", { instanceId: manager.instanceId, observeOnly: manager.observeOnly, jobs: manager.jobs.size });
     manager.livenessTimer = setInterval(() => void manager.checkLiveness(), manager.config.livenessIntervalMs);
@@ -236,8 +241,9 @@ export class JobManager {
   /** The argv a person runs to look at (and type into) a job's window. */
   attachCommand(id: string): string[] {
     const job = this.require(id);
-    const window = job.started?.windowId ?? job.meta.windowName;
-    const target = `${sessionTarget(this.config.sessionName)}:${window}`;
+    // A window id only means something to the tmux server that made it.
+    const window = job.started && isProcessAlive(job.started.serverPid) ? `:${job.started.windowId}` : "";
+    const target = `${sessionTarget(this.config.sessionName)}${window}`;
     return ["tmux", ...this.tmux.socketArgs, "attach-session", "-t", target];
   }
 
@@ -319,7 +325,9 @@ export class JobManager {
     }
     for (const id of filter.ids ?? []) this.require(id);
     const targets = this.list(filter).map((view) => this.require(view.id));
-    return Promise.all(targets.map((job) => this.killJob(job, options.reason)));
+    // A few at a time: each kill scans /proc and may wait out a grace period.
+    const limit = pLimit(4);
+    return Promise.all(targets.map((job) => limit(() => this.killJob(job, options.reason))));
   }
 
   private async killJob(job: Job, reason: string | undefined): Promise<KillReport> {
@@ -332,7 +340,8 @@ export class JobManager {
       graceMs: this.config.killGraceMs,
     });
     if (wasActive) await this.finalize(job, EXIT_FILE_WAIT_MS);
-    if (job.started) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
+    // Window ids restart with the tmux server: only a live server that hosted it still has it.
+    if (job.started && isProcessAlive(job.started.serverPid)) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
     return {
       id: job.id,
       name: job.meta.name,

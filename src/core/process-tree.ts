@@ -6,6 +6,17 @@
 import { readdir, readFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import pLimit from "p-limit";
+
+// Every /proc read in this process goes through one limiter: many jobs killed at once would
+// otherwise open thousands of files together and run out of descriptors (EMFILE).
+const procReads = pLimit(64);
+
+/** Errors that mean "this process is gone or not ours to read": anything else is a real fault. */
+function isVanished(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ESRCH" || code === "EACCES" || code === "EPERM";
+}
 
 export interface ProcessInfo {
   pid: number;
@@ -77,9 +88,10 @@ function parseStat(text: string): ProcessInfo | undefined {
 
 async function readStat(pid: number): Promise<ProcessInfo | undefined> {
   try {
-    return parseStat(await readFile(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return undefined; // vanished between readdir and read, or unreadable: normal races
+    return parseStat(await procReads(() => readFile(`/proc/${pid}/stat`, "utf8")));
+  } catch (error) {
+    if (isVanished(error)) return undefined; // vanished between readdir and read: a normal race
+    throw error;
   }
 }
 
@@ -95,9 +107,10 @@ export async function scanProcesses(): Promise<ProcessInfo[]> {
 export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
   let env: Buffer;
   try {
-    env = await readFile(`/proc/${pid}/environ`);
-  } catch {
-    return false; // gone, another user's, or non-dumpable
+    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+  } catch (error) {
+    if (isVanished(error)) return false; // gone, another user's, or non-dumpable
+    throw error;
   }
   const needle = Buffer.from(`${name}=${value}`);
   let start = 0;

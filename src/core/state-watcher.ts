@@ -22,7 +22,7 @@ const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
 };
 
 /** Watches `jobsDir/<id>/*` and calls back with typed events; resolves once the watch is live. */
-export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void): Promise<FSWatcher> {
+export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void = () => {}): Promise<FSWatcher> {
   const watcher = watch(jobsDir, {
     ignoreInitial: true,
     depth: 1,
@@ -53,5 +53,7 @@ export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEve
     watcher.once("ready", () => resolve());
     watcher.once("error", reject);
   });
+  // After start, a watch error (e.g. EMFILE) must never become an uncaught exception in OpenCode.
+  watcher.on("error", onError);
   return watcher;
 }

@@ -60,15 +60,26 @@ if [[ -s $job_dir/owner-pid ]]; then
   guard_pid=$!
 fi
 
-# A handler (not an ignore) so the command still gets the signal and we still record its status.
+# Handlers (not ignores) so the command still gets each signal and we still record its status.
 interrupted_by=
 trap 'interrupted_by=INT' INT
 trap 'interrupted_by=TERM' TERM
-trap 'interrupted_by=HUP' HUP
+# A closed window (or a dead tmux server) hangs up the pty, and the kernel signals only the
+# session leader, this script: pass the hang-up on to the job's process group, as a shell would.
+trap 'interrupted_by=HUP; trap "" HUP; kill -HUP -- "-$$" 2>/dev/null' HUP
 
 if cd -- "$(<"$job_dir/cwd")"; then
-  bash -c "$(<"$job_dir/command")"
-  status=$?
+  # In the background so the traps above run at once. Without job control bash would give a
+  # background command /dev/null as stdin and ignore Ctrl-C in it: give it the pty and the
+  # default signal actions back. It stays in our (foreground) process group.
+  (trap - INT QUIT; exec bash -c "$(<"$job_dir/command")") <&0 &
+  child=$!
+  while :; do
+    wait "$child"
+    status=$?
+    # wait also returns when a trapped signal arrives; the command may still be running.
+    kill -0 "$child" 2>/dev/null || break
+  done
 else
   status=1
 fi

@@ -53,6 +53,9 @@ export async function createTmuxSandbox(prefix = "obg-test"): Promise<TmuxSandbo
       } catch {
         // Already gone.
       }
+      // tmux 3.3a leaves its socket file behind after kill-server.
+      const socketDir = path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+      await rm(path.join(socketDir, socket), { force: true });
       await rm(stateDir, { recursive: true, force: true });
     },
   };
