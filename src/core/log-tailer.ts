@@ -6,7 +6,9 @@ import { LineSplitter } from "./line-splitter.js";
 import { LineRing } from "./ring-buffer.js";
 import { parseNotifyLine } from "./notify.js";
 
-const READ_CHUNK_BYTES = 256 * 1024;
+// 64 KB: larger chunks decode into strings big enough to skip V8's young-generation cleanup,
+// which made memory during a flood grow by ~46 MB instead of ~31 MB (measured by the bench).
+const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface TailerEvents {
   onLine?: (line: string, lineNo: number) => void;

@@ -10,7 +10,7 @@ import pLimit from "p-limit";
 import { TmuxClient } from "../tmux/client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/errors.js";
 import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
-import { killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
+import { closePipe, killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
 import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
 import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
@@ -536,6 +536,10 @@ export class JobManager {
     await writeJson(job.paths.outcome, outcome).catch(() => undefined);
     job.outcome = outcome;
     this.emitStatus(job);
+    // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
+    if (job.started && !this.observeOnly && isProcessAlive(job.started.serverPid)) {
+      await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+    }
   }
 
   private adoptOutcome(job: Job, outcome: JobOutcome): void {

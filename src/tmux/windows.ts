@@ -119,6 +119,11 @@ export async function sendToPane(client: TmuxClient, paneId: string, input: { te
   if (commands.length > 0) await client.run(...commands);
 }
 
+/** Stops output capture of a pane (pipe-pane without a command closes the pipe). */
+export async function closePipe(client: TmuxClient, paneId: string): Promise<void> {
+  await client.run(["pipe-pane", "-t", paneId]);
+}
+
 /** Re-attaches output capture to a pane whose log file was deleted (closes the old pipe first). */
 export async function repipePane(client: TmuxClient, paneId: string, logPath: string): Promise<void> {
   await client.run(["pipe-pane", "-t", paneId], ["pipe-pane", "-t", paneId, escapePipeCommand(`exec cat >> ${shellQuote(logPath)}`)]);
