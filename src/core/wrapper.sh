@@ -47,7 +47,7 @@ reap_job() {
 # Session jobs die with the OpenCode that owns them, even if it was killed with SIGKILL.
 guard_pid=
 if [[ -s $job_dir/owner-pid ]]; then
-  owner_pid=$(<"$job_dir/owner-pid")
+  IFS= read -r owner_pid < "$job_dir/owner-pid"
   (
     trap 'kill "$watch" 2>/dev/null; exit 0' TERM
     tail -s 2 -f /dev/null --pid="$owner_pid" < /dev/null > /dev/null 2>&1 &
@@ -68,11 +68,14 @@ trap 'interrupted_by=TERM' TERM
 # session leader, this script: pass the hang-up on to the job's process group, as a shell would.
 trap 'interrupted_by=HUP; trap "" HUP; kill -HUP -- "-$$" 2>/dev/null' HUP
 
-if cd -- "$(<"$job_dir/cwd")"; then
+# `read -d ''` takes a whole file without forking a subshell as $(<file) would (start-up time).
+IFS= read -r -d '' job_cwd < "$job_dir/cwd"
+IFS= read -r -d '' job_command < "$job_dir/command"
+if cd -- "$job_cwd"; then
   # In the background so the traps above run at once. Without job control bash would give a
   # background command /dev/null as stdin and ignore Ctrl-C in it: give it the pty and the
   # default signal actions back. It stays in our (foreground) process group.
-  (trap - INT QUIT; exec bash -c "$(<"$job_dir/command")") <&0 &
+  (trap - INT QUIT; exec bash -c "$job_command") <&0 &
   child=$!
   while :; do
     wait "$child"

@@ -2,6 +2,8 @@
 // building from user input); several commands go into ONE invocation separated by a lone ";",
 // which tmux runs before it reads anything from a new pane's pty.
 import { execa } from "execa";
+import { isQuotable } from "./command-line.js";
+import { ControlClient, ControlClientClosedError } from "./control.js";
 import { classifyTmuxFailure, TmuxNotFoundError, TmuxServerGoneError, TmuxVersionError } from "./errors.js";
 
 export type TmuxCommand = readonly string[];
@@ -22,6 +24,8 @@ export class TmuxClient {
   readonly socketName: string | undefined;
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
+  private control: ControlClient | undefined;
+  private controlStarting: Promise<void> | undefined;
 
   constructor(options: TmuxClientOptions = {}) {
     this.socketName = options.socketName || undefined;
@@ -40,8 +44,56 @@ export class TmuxClient {
     return this.socketName ? ["-L", this.socketName] : [];
   }
 
-  /** Runs one or more tmux commands in a single invocation and returns stdout. */
+  /**
+   * Keeps a control-mode client attached to `session` so later commands skip spawning tmux.
+   * Best effort: if it cannot start, commands keep spawning tmux.
+   */
+  async useControlMode(session: string): Promise<void> {
+    if (this.control?.alive) return;
+    this.controlStarting ??= ControlClient.start(this.binary, this.socketArgs, session, this.env)
+      .then((client) => {
+        this.control = client;
+      })
+      .catch(() => {
+        this.control = undefined;
+      })
+      .finally(() => {
+        this.controlStarting = undefined;
+      });
+    await this.controlStarting;
+  }
+
+  /** Whether commands currently go through the control-mode client. */
+  get controlModeActive(): boolean {
+    return this.control?.alive ?? false;
+  }
+
+  /** Stops the control-mode client (the server and its windows are untouched). */
+  close(): void {
+    this.control?.close();
+    this.control = undefined;
+  }
+
+  /**
+   * Runs one or more tmux commands in a single invocation and returns stdout: through the
+   * control-mode client when one is attached, else by spawning tmux. Only for our own values:
+   * text a user typed goes through runSpawned (argv, never a command line).
+   */
   async run(...commands: TmuxCommand[]): Promise<string> {
+    const control = this.control;
+    if (control?.alive && commands.every((command) => command.every(isQuotable))) {
+      try {
+        return await control.run(commands);
+      } catch (error) {
+        if (!(error instanceof ControlClientClosedError)) throw error;
+        this.control = undefined;
+      }
+    }
+    return this.runSpawned(...commands);
+  }
+
+  /** Runs tmux commands by spawning tmux with an argv array; nothing is parsed as a command line. */
+  async runSpawned(...commands: TmuxCommand[]): Promise<string> {
     const args = joinCommands(commands);
     let result;
     try {

@@ -116,7 +116,8 @@ export async function sendToPane(client: TmuxClient, paneId: string, input: { te
   if (input.text) commands.push(["send-keys", "-t", paneId, "-l", "--", input.text]);
   for (const key of input.keys ?? []) commands.push(["send-keys", "-t", paneId, "--", key]);
   if (input.enter) commands.push(["send-keys", "-t", paneId, "Enter"]);
-  if (commands.length > 0) await client.run(...commands);
+  // Typed text is user input: argv only, never a tmux command line.
+  if (commands.length > 0) await client.runSpawned(...commands);
 }
 
 /** Stops output capture of a pane (pipe-pane without a command closes the pipe). */
