@@ -22,7 +22,8 @@ write_status() {
   [[ -e $job_dir/owner-gone ]] && owner_gone=true
   local interrupted=
   [[ -n $interrupted_by ]] && interrupted=",\"interrupted\":\"$interrupted_by\""
-  printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" > "$job_dir/exit.json.tmp" &&
+  # A subshell for umask: the command's own files keep the user's umask; ours are private.
+  (umask 077 && printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" > "$job_dir/exit.json.tmp") &&
     mv -f -- "$job_dir/exit.json.tmp" "$job_dir/exit.json"
 }
 
@@ -54,6 +55,7 @@ if [[ -s $job_dir/owner-pid ]]; then
     watch=$!
     wait "$watch"
     kill -0 "$owner_pid" 2>/dev/null && exit 0
+    umask 077
     : > "$job_dir/owner-gone"
     reap_job
   ) &
