@@ -1,58 +1,67 @@
-// Reading a job's output.log from the CLI: where its last N lines start, and incremental reads
-// that turn raw terminal bytes into clean lines (the core's LineSplitter) or pass them through.
+// Reading a job's log from the CLI (output.1.log then output.log when it rotated): where its last
+// N lines start, and incremental reads that turn raw terminal bytes into clean lines (the core's
+// LineSplitter) or pass them through.
 import { promises as fs } from "node:fs";
 import { LineSplitter } from "../core/line-splitter.js";
+import { logExtent, readLog } from "../core/log-segments.js";
 
 const CHUNK_BYTES = 256 * 1024;
 
-/** Byte offset where the last `count` lines of a file begin (a final newline ends the last line). */
+/**
+ * Absolute position (in the job's whole output, rotated part included) where the last `count`
+ * lines begin; a final newline ends the last line.
+ */
 export async function lineStartFromEnd(file: string, count: number): Promise<number> {
-  const handle = await fs.open(file, "r");
-  try {
-    const { size } = await handle.stat();
-    if (count <= 0) return size;
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    let seen = 0;
-    for (let end = size; end > 0; ) {
-      const start = Math.max(0, end - buffer.length);
-      const { bytesRead } = await handle.read(buffer, 0, end - start, start);
-      for (let index = bytesRead - 1; index >= 0; index--) {
-        if (buffer[index] !== 10 || start + index === size - 1) continue;
-        if (++seen === count) return start + index + 1;
-      }
-      end = start;
+  const { start, end, layout } = await logExtent(file);
+  if (count <= 0) return end;
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  let seen = 0;
+  for (const segment of [...layout.segments].reverse()) {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(segment.file, "r");
+    } catch {
+      continue;
     }
-    return 0;
-  } finally {
-    await handle.close();
+    try {
+      const stat = await handle.stat();
+      if (segment.ino !== undefined && stat.ino !== segment.ino) continue;
+      const size = Math.min(stat.size, (segment.endByte ?? Number.POSITIVE_INFINITY) - segment.startByte);
+      for (let stop = size; stop > 0; ) {
+        const from = Math.max(0, stop - buffer.length);
+        const { bytesRead } = await handle.read(buffer, 0, stop - from, from);
+        for (let index = bytesRead - 1; index >= 0; index--) {
+          const position = segment.startByte + from + index;
+          if (buffer[index] !== 10 || position === end - 1) continue;
+          if (++seen === count) return position + 1;
+        }
+        stop = from;
+      }
+    } finally {
+      await handle.close();
+    }
   }
+  return start;
 }
 
-/** Hands each chunk the log gained since `offset` to `onChunk`; returns the new offset. */
+/**
+ * Hands each chunk the log gained since absolute `offset` to `onChunk` (across a rotation);
+ * returns the new offset, and `truncated` when bytes were skipped (emptied or rotated away).
+ */
 export async function readNewBytes(file: string, offset: number, onChunk: (chunk: Buffer) => Promise<void>): Promise<{ offset: number; truncated: boolean }> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { offset, truncated: false };
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    // Someone emptied the log (`: > output.log`): start again from its beginning.
-    const truncated = size < offset;
-    let position = truncated ? 0 : offset;
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      await onChunk(Buffer.from(buffer.subarray(0, bytesRead)));
-    }
-    return { offset: position, truncated };
-  } finally {
-    await handle.close();
-  }
+  let truncated = false;
+  const position = await readLog(
+    file,
+    offset,
+    {
+      onData: (data) => onChunk(Buffer.from(data)),
+      onSkip: () => {
+        truncated = true;
+      },
+    },
+    { buffer: Buffer.allocUnsafe(CHUNK_BYTES) },
+  );
+  return { offset: position, truncated };
 }
 
 /** Turns log bytes into what `logs` prints: clean lines (escapes stripped) or the raw bytes. */

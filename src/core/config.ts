@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { InvalidInputError } from "./errors.js";
+import { DEFAULT_MAX_LOG_BYTES, MIN_MAX_LOG_BYTES, parseByteSize } from "./log-cap.js";
 
 export const ConfigSchema = z.object({
   /** Private tmux server name (`tmux -L`); unset = the user's default server. */
@@ -20,6 +21,12 @@ export const ConfigSchema = z.object({
   killGraceMs: z.number().int().min(0).max(60_000).default(3000),
   /** Interval of the cheap liveness check (kill(pid, 0)) that catches wrappers killed with SIGKILL. */
   livenessIntervalMs: z.number().int().min(100).max(60_000).default(2000),
+  /** Cap of one job's log files on disk; the newest output is kept (OPENCODE_BG_MAX_LOG_BYTES). */
+  maxLogBytes: z.number().int().min(MIN_MAX_LOG_BYTES, `must be at least ${MIN_MAX_LOG_BYTES} bytes`).max(2 ** 40).default(DEFAULT_MAX_LOG_BYTES),
+  /** First wait before an automatic restart; it doubles with each one. */
+  restartBackoffMs: z.number().int().min(10).max(60_000).default(1000),
+  /** Longest wait before an automatic restart. */
+  restartBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(30_000),
 });
 export type CoreConfig = z.infer<typeof ConfigSchema>;
 export type CoreConfigInput = z.input<typeof ConfigSchema>;
@@ -36,6 +43,7 @@ export function resolveConfig(options: Partial<CoreConfigInput> = {}, env: NodeJ
     tmuxSocket: env.OPENCODE_BG_TMUX_SOCKET || undefined,
     sessionName: env.OPENCODE_BG_SESSION || undefined,
     stateDir: env.OPENCODE_BG_STATE_DIR || undefined,
+    maxLogBytes: env.OPENCODE_BG_MAX_LOG_BYTES ? parseByteSize(env.OPENCODE_BG_MAX_LOG_BYTES, "OPENCODE_BG_MAX_LOG_BYTES") : undefined,
   };
   const merged = { ...dropUndefined(fromEnv), ...dropUndefined(options) };
   const result = ConfigSchema.safeParse({ stateDir: defaultStateDir(env), ...merged });

@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { InvalidInputError } from "./errors.js";
 import { isValidEnvName } from "./job-files.js";
+import { validateRestartPolicy, type RestartPolicy } from "./restart-policy.js";
 
 export const LIMITS = {
   commandBytes: 64 * 1024,
@@ -11,6 +12,7 @@ export const LIMITS = {
   tagChars: 64,
   tags: 20,
   envEntries: 200,
+  envBytes: 128 * 1024,
 } as const;
 
 export interface CreateJobInput {
@@ -29,6 +31,12 @@ export interface CreateJobInput {
   env?: Readonly<Record<string, string>> | undefined;
   /** The environment the job starts from; default: this process's. */
   baseEnv?: NodeJS.ProcessEnv | undefined;
+  /** Tell the session when the job ends by itself; stored with the job. Default: not set (no). */
+  notifyOnExit?: boolean | undefined;
+  /** "on-failure": restart the job when it fails by itself (backoff 1 s, 2 s, 4 s ... 30 s). Default "never". */
+  restart?: "on-failure" | "never" | undefined;
+  /** Most automatic restarts with restart "on-failure" (0-100, default 5). */
+  maxRestarts?: number | undefined;
 }
 
 export interface ValidCreateInput {
@@ -40,6 +48,8 @@ export interface ValidCreateInput {
   projectDir: string | undefined;
   cwd: string;
   env: Record<string, string>;
+  notifyOnExit: boolean | undefined;
+  restart: RestartPolicy | undefined;
 }
 
 // Control characters would break list output and tmux window names; quotes, '#{}', '%', ';' are fine.
@@ -74,6 +84,10 @@ export async function validateCreateInput(input: CreateJobInput): Promise<ValidC
     if (!isValidEnvName(envName)) throw new InvalidInputError(`environment variable name "${envName}" is not valid: use letters, digits and "_", not starting with a digit.`);
     if (String(env[envName]).includes("\0")) throw new InvalidInputError(`environment variable ${envName} contains a NUL byte.`);
   }
+  const envBytes = envNames.reduce((sum, envName) => sum + Buffer.byteLength(`${envName}=${String(env[envName])}`, "utf8"), 0);
+  if (envBytes > LIMITS.envBytes) throw new InvalidInputError(`environment variables total ${envBytes} bytes; the limit is ${LIMITS.envBytes}.`);
+
+  const restart = validateRestartPolicy(input.restart, input.maxRestarts);
 
   const cwd = path.resolve(input.projectDir ?? process.cwd(), input.cwd ?? ".");
   const stat = await fs.stat(cwd).catch(() => undefined);
@@ -88,6 +102,8 @@ export async function validateCreateInput(input: CreateJobInput): Promise<ValidC
     projectDir: input.projectDir,
     cwd,
     env,
+    notifyOnExit: input.notifyOnExit === undefined ? undefined : input.notifyOnExit === true,
+    restart,
   };
 }
 

@@ -24,6 +24,10 @@ export const JobMetaSchema = z.object({
   cwd: z.string(),
   windowName: z.string(),
   createdAt: z.number(),
+  /** Send the session one prompt when the job ends by itself (not when it is killed on request). */
+  notifyOnExit: z.boolean().optional(),
+  /** Automatic restarts: a job that failed by itself runs again, at most maxRestarts times. */
+  restart: z.object({ policy: z.literal("on-failure"), maxRestarts: z.number().int().min(0) }).optional(),
 });
 export type JobMeta = z.infer<typeof JobMetaSchema>;
 
@@ -44,6 +48,8 @@ export const JobExitSchema = z.object({
   ownerGone: z.boolean().default(false),
   /** The signal the wrapper itself received: INT = Ctrl-C typed in the window, HUP = window or server closed. */
   interrupted: z.enum(["INT", "TERM", "HUP"]).optional(),
+  /** Which run of the job wrote it (0 = the first; see restart.json); an older run's file is stale. */
+  run: z.number().int().optional(),
 });
 export type JobExit = z.infer<typeof JobExitSchema>;
 
@@ -58,8 +64,27 @@ export const JobOutcomeSchema = z.object({
   exitCode: z.number().int().optional(),
   signal: z.string().optional(),
   error: z.string().optional(),
+  /** True when opencode-bg ended it (a kill through the tools/CLI, session or OpenCode cleanup), not the job itself. */
+  requested: z.boolean().optional(),
+  /** Which run of the job ended (absent = 0); an older run's outcome is stale. */
+  run: z.number().int().optional(),
 });
 export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
+
+/** restart.json: the job's current run (restarts so far) and a restart under way, written by whoever restarts it. */
+export const RestartStateSchema = z.object({
+  run: z.number().int().min(0),
+  /** Automatic restarts since creation or the last restart by hand (what maxRestarts counts). */
+  automatic: z.number().int().min(0),
+  /** "restarting" while the old run is ended and the new one started; nobody finalises meanwhile. */
+  phase: z.enum(["restarting", "done"]),
+  at: z.number(),
+  by: z.object({ instanceId: z.string(), pid: z.number().int() }),
+  reason: z.string().optional(),
+  /** Killed on request after run N failed: no automatic restart of run N. */
+  stoppedRun: z.number().int().optional(),
+});
+export type RestartState = z.infer<typeof RestartStateSchema>;
 
 /** notify-claim.json: which instance delivers an orphaned job's notifications. */
 export const NotifyClaimSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
@@ -85,6 +110,8 @@ export class JobPaths {
   get notifyClaim() { return path.join(this.dir, "notify-claim.json"); }
   /** Byte offset of output.log up to which notify markers were already handled. */
   get notifyCursor() { return path.join(this.dir, "notify-cursor"); }
+  /** Run count and restart in progress (see RestartStateSchema). */
+  get restart() { return path.join(this.dir, "restart.json"); }
 }
 
 /** Job folders live one level below the state dir, so the state dir can hold other things. */

@@ -1,5 +1,5 @@
 // One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
-import type { JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus } from "./job-files.js";
+import type { JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "./log-tailer.js";
 
 /** A snapshot of a job for callers (tools, CLI, sidebar): plain data, safe to serialise. */
@@ -34,6 +34,16 @@ export interface JobView {
   /** Notification prompts this instance delivered for the job, and the last failure if any. */
   notificationsDelivered: number;
   lastNotificationError: string | undefined;
+  /** The session gets one prompt when the job ends by itself (stored in meta.json). */
+  notifyOnExit: boolean;
+  /** True once opencode-bg ended the job on request (kill, session or OpenCode cleanup). */
+  endedByRequest: boolean;
+  /** How many times the job was restarted (restartProcess or its restart policy); 0 = first run. */
+  restarts: number;
+  /** restart: "on-failure" from create, if given. */
+  restartPolicy: { policy: "on-failure"; maxRestarts: number } | undefined;
+  /** Automatic restarts used (counts against restartPolicy.maxRestarts; a restart by hand resets it). */
+  automaticRestarts: number;
 }
 
 export class Job {
@@ -47,6 +57,10 @@ export class Job {
   lastNotificationError: string | undefined;
   /** Whether this instance delivers this job's notifications (decided once, see claimNotifications). */
   notifyClaim: Promise<boolean> | undefined;
+  /** restart.json: the current run number and whether a restart is under way somewhere. */
+  restartState: RestartState | undefined;
+  /** This instance's restart of the job, while it runs. */
+  restarting: Promise<unknown> | undefined;
 
   constructor(
     readonly meta: JobMeta,
@@ -97,6 +111,11 @@ export class Job {
       lastLine: last?.text,
       notificationsDelivered: this.notificationsDelivered,
       lastNotificationError: this.lastNotificationError,
+      notifyOnExit: meta.notifyOnExit === true,
+      endedByRequest: outcome?.requested === true,
+      restarts: this.restartState?.run ?? 0,
+      restartPolicy: meta.restart ? { ...meta.restart } : undefined,
+      automaticRestarts: this.restartState?.automatic ?? 0,
     };
   }
 }

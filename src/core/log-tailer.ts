@@ -1,8 +1,9 @@
 // Follows one job's output.log: reads what is new since the last read (chokidar says when),
 // turns raw terminal bytes into clean lines in a bounded ring, and reports notify markers and
-// the wrapper's end marker. Memory stays flat however much the job prints.
-import { promises as fs } from "node:fs";
+// the wrapper's end marker. Memory stays flat however much the job prints. Positions are absolute
+// in the job's whole output, so reading goes on across log rotations (see log-segments.ts).
 import { LineSplitter } from "./line-splitter.js";
+import { lineStartAtOrAfter, logExtent, readLog } from "./log-segments.js";
 import { LineRing } from "./ring-buffer.js";
 import { parseNotifyLine } from "./notify.js";
 
@@ -27,7 +28,11 @@ export interface TailerOptions {
 export class LogTailer {
   ring: LineRing;
   private splitter: LineSplitter;
+  /** Absolute position in the job's whole output (rotated parts included) read up to. */
   private offset = 0;
+  private readonly buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  /** Bumped by resume: a read started before it must not move the new position. */
+  private generation = 0;
   /** Bytes below this offset were already acted on by an earlier instance: no notify re-sent. */
   private quietUntil = 0;
   private reading: Promise<void> | undefined;
@@ -46,11 +51,14 @@ export class LogTailer {
    * (default: everything already in the file), which an earlier instance already handled.
    */
   async resume(tailBytes: number, quietUntil?: number): Promise<void> {
-    const size = await fileSize(this.options.logPath);
-    const { offset, linesBefore } = await lineStartNear(this.options.logPath, Math.max(0, size - tailBytes));
+    const { start, end } = await logExtent(this.options.logPath);
+    const { position, linesBefore } = await lineStartAtOrAfter(this.options.logPath, Math.max(start, end - tailBytes));
+    // A read already under way (an output event came first) stops using the old position and ring.
+    this.generation++;
+    this.splitter = new LineSplitter();
     this.ring = new LineRing({ maxLines: this.options.maxLines, maxChars: this.options.maxChars, startAt: linesBefore + 1 });
-    this.offset = offset;
-    this.quietUntil = Math.min(quietUntil ?? size, size);
+    this.offset = position;
+    this.quietUntil = Math.min(quietUntil ?? end, end);
     await this.read();
   }
 
@@ -88,34 +96,42 @@ export class LogTailer {
   }
 
   private async readToEnd(): Promise<void> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.options.logPath, "r");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    try {
-      const { size } = await handle.stat();
-      if (size < this.offset) this.restartAfterTruncation();
-      const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-      while (!this.closed) {
-        // Never let one read straddle quietUntil: a marker line ending after it is new.
-        const quiet = this.offset < this.quietUntil;
-        const want = quiet ? Math.min(READ_CHUNK_BYTES, this.quietUntil - this.offset) : READ_CHUNK_BYTES;
-        const { bytesRead } = await handle.read(buffer, 0, want, this.offset);
-        if (bytesRead === 0) break;
-        this.offset += bytesRead;
-        this.consume(buffer.subarray(0, bytesRead), quiet);
-      }
-    } finally {
-      await handle.close();
-    }
+    const generation = this.generation;
+    const current = () => generation === this.generation;
+    const position = await readLog(
+      this.options.logPath,
+      this.offset,
+      {
+        onData: (data, at) => {
+          if (current()) this.consumeAt(data, at);
+        },
+        onSkip: (position, startLine, reason) => {
+          if (!current()) return;
+          if (reason === "truncated") return this.restartAfterTruncation();
+          // Rotated away before this reader got to it: numbering continues where the kept part starts.
+          this.splitter = new LineSplitter();
+          if (startLine + 1 > this.ring.last + 1) {
+            this.ring = new LineRing({ maxLines: this.options.maxLines, maxChars: this.options.maxChars, startAt: startLine + 1 });
+          }
+          this.offset = position;
+        },
+      },
+      { buffer: this.buffer, stop: () => this.closed || !current() },
+    );
+    // A resume meanwhile set a new position; the next pass reads from there.
+    if (current()) this.offset = position;
+  }
+
+  /** Never lets one chunk straddle quietUntil: a marker line ending after it is new. */
+  private consumeAt(data: Buffer, position: number): void {
+    const quietBytes = Math.max(0, Math.min(data.length, this.quietUntil - position));
+    if (quietBytes > 0) this.consume(data.subarray(0, quietBytes), true);
+    if (quietBytes < data.length) this.consume(data.subarray(quietBytes), false);
+    this.offset = position + data.length;
   }
 
   /** Someone truncated the log (e.g. `: > output.log`): start over at its beginning. */
   private restartAfterTruncation(): void {
-    this.offset = 0;
     this.quietUntil = 0;
     this.splitter = new LineSplitter();
   }
@@ -137,40 +153,5 @@ export class LogTailer {
       this.exitMarkerSeen = true;
       onExitMarker?.(exitMarker);
     }
-  }
-}
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * The first line start at or after `position`, and how many lines come before it, counted
- * without decoding, so line numbers stay absolute when only the log's tail is loaded.
- */
-async function lineStartNear(file: string, position: number): Promise<{ offset: number; linesBefore: number }> {
-  if (position === 0) return { offset: 0, linesBefore: 0 };
-  const handle = await fs.open(file, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(1024 * 1024);
-    let linesBefore = 0;
-    let lastNewlineEnd = 0;
-    let cursor = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor);
-      if (bytesRead === 0) return { offset: cursor, linesBefore };
-      for (let index = buffer.indexOf(10); index !== -1 && index < bytesRead; index = buffer.indexOf(10, index + 1)) {
-        linesBefore++;
-        lastNewlineEnd = cursor + index + 1;
-        if (lastNewlineEnd >= position) return { offset: lastNewlineEnd, linesBefore };
-      }
-      cursor += bytesRead;
-    }
-  } finally {
-    await handle.close();
   }
 }

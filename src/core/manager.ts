@@ -23,6 +23,10 @@ import {
   jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
 } from "./job-files.js";
 import { LogTailer } from "./log-tailer.js";
+import { LogCap } from "./log-cap.js";
+import { Restarter, type RestartReport } from "./restart.js";
+import { readOutput, type OutputQuery } from "./output-reader.js";
+import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
 import { isProcessAlive, killJobProcesses } from "./process-tree.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
@@ -66,10 +70,18 @@ export interface OutputRead {
   lines: { no: number; text: string }[];
   /** Line number to pass as `since` next time to get only what is new. */
   next: number;
-  /** True when lines before the oldest kept one were asked for. */
+  /** True when lines asked for are gone from memory and from the log file. */
   dropped: boolean;
   /** The unfinished last line, e.g. a prompt waiting for input. */
   pending: string;
+  /** Oldest line kept in memory; older ones are read from the log file with `since`. */
+  firstKept?: number;
+  /** Lines after `next` are already there: read again with since=next for the rest. */
+  more?: boolean;
+  /** Line range this read took from the log file on disk (older than the memory buffer). */
+  fromDisk?: { first: number; last: number };
+  /** With grep: the line range searched (only matching lines are in `lines`). */
+  searched?: { first: number; last: number };
 }
 
 /** What removeFinished removed (or would remove, on a dry run) and the bytes their folders held. */
@@ -97,6 +109,10 @@ export class JobManager {
   private closed = false;
   private readonly observeOnly: boolean;
   readonly debug: DebugLog;
+  /** Restarts by request and by policy (restart.ts). */
+  private readonly restarts: Restarter;
+  /** The capped log writer every window's pipe-pane runs (log-cap.ts). */
+  private readonly logCap: LogCap;
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
@@ -105,6 +121,24 @@ export class JobManager {
     this.instanceId = options.instanceId ?? nanoid(12);
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
     this.debug = createDebugLog(this.config.stateDir, env);
+    this.logCap = new LogCap({ maxLogBytes: this.config.maxLogBytes, onUncapped: (reason) => this.debug(reason) });
+    this.restarts = new Restarter({
+      instanceId: this.instanceId,
+      config: this.config,
+      tmux: this.tmux,
+      observeOnly: this.observeOnly,
+      debug: this.debug,
+      job: (id) => this.jobs.get(id),
+      view: (job) => job.view(this.instanceId),
+      wrapperArgv: (paths) => this.wrapperArgv(paths),
+      pipeCommand: (paths) => this.logCap.pipeCommand(paths.dir, paths.log),
+      startWindow: (job, extraArgs) => this.startWindowRecovering(job, extraArgs),
+      serverPid: () => this.session?.serverPid ?? 0,
+      ensureLoaded: (job) => this.ensureLoaded(job),
+      waitForExitMarker: (job, timeoutMs) => this.waitForExitMarker(job, timeoutMs),
+      finish: (job, outcome) => this.finish(job, outcome),
+      emitStatus: (job) => this.emitStatus(job),
+    });
   }
 
   /** Opens the state dir, rebuilds every job found there and starts watching. */
@@ -152,6 +186,8 @@ export class JobManager {
       cwd: valid.cwd,
       windowName: windowNameFor(valid.name, id),
       createdAt: Date.now(),
+      ...(valid.notifyOnExit === undefined ? {} : { notifyOnExit: valid.notifyOnExit }),
+      ...(valid.restart ? { restart: valid.restart } : {}),
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
     const env = { ...(input.baseEnv ?? process.env), ...valid.env, [JOB_MARKER_VARIABLE]: id };
@@ -162,14 +198,16 @@ export class JobManager {
       fs.writeFile(paths.script, wrapperScript(), { mode: 0o700 }),
       fs.writeFile(paths.log, "", { mode: 0o600 }),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
+      writeJson(paths.meta, meta),
     ]);
     const job = this.track(meta, paths);
-    await writeJson(paths.meta, meta);
     this.emitStatus(job);
 
     try {
+      // Taken before tmux starts the pane: a command that ends at once still ends after it started.
+      const startedAt = Date.now();
       const window = await this.startWindowRecovering(job);
-      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt: Date.now() };
+      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
@@ -178,22 +216,43 @@ export class JobManager {
     return job.view(this.instanceId);
   }
 
+  /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */
+  private async connectSession(): Promise<void> {
+    // Once per manager: a tmux too old for what we rely on fails here with a clear message.
+    this.tmuxVersion ??= await this.tmux.checkVersion();
+    this.session = await ensureSession(this.tmux, this.config.sessionName);
+    await this.tmux.useControlMode(this.config.sessionName);
+    // The TERM tmux gives panes, so the wrapper can start from a clean environment in one exec.
+    this.paneTerm = (await this.tmux.run(["show-options", "-gv", "default-terminal"]).catch(() => "")).trim() || undefined;
+  }
+
+  /** The pane's argv: the wrapper with an empty environment (the tmux server's is stale). */
+  private wrapperArgv(paths: JobPaths): string[] {
+    const wrapper = ["bash", paths.script, paths.dir];
+    // Without a known TERM the wrapper cleans the environment itself (one more exec).
+    return this.paneTerm ? ["/usr/bin/env", "-i", "OPENCODE_BG_CLEAN=1", `TERM=${this.paneTerm}`, ...wrapper] : wrapper;
+  }
+  private paneTerm: string | undefined;
+  private tmuxVersion: string | undefined;
+
   /** Starts the window; if the tmux server or session vanished since we last looked, makes it again once. */
-  private async startWindowRecovering(job: Job) {
+  private async startWindowRecovering(job: Job, extraArgs: readonly string[] = []) {
+    const pipeCommand = await this.logCap.pipeCommand(job.paths.dir, job.paths.log);
     const spec = () => ({
       session: this.config.sessionName,
       windowName: job.meta.windowName,
       jobId: job.id,
       startDirectory: job.paths.dir,
-      argv: ["bash", job.paths.script, job.paths.dir],
+      argv: [...this.wrapperArgv(job.paths), ...extraArgs],
       logPath: job.paths.log,
+      pipeCommand,
     });
-    if (!this.session) this.session = await ensureSession(this.tmux, this.config.sessionName);
+    if (!this.session) await this.connectSession();
     try {
       return await startWindow(this.tmux, spec());
     } catch (error) {
       if (!(error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError)) throw error;
-      this.session = await ensureSession(this.tmux, this.config.sessionName);
+      await this.connectSession();
       return await startWindow(this.tmux, spec());
     }
   }
@@ -222,20 +281,12 @@ export class JobManager {
     await Promise.all(ids.map((id) => this.ensureLoaded(this.require(id))));
   }
 
-  /** Output lines: the last `lines`, or everything kept since line number `since`. */
-  async output(id: string, options: { lines?: number; since?: number } = {}): Promise<OutputRead> {
+  /** Output lines: the last `lines`, or from line `since` on (older ones from the log file), optionally grepped. */
+  async output(id: string, options: OutputQuery = {}): Promise<OutputRead> {
     const job = this.require(id);
     await this.ensureLoaded(job);
     await job.tailer.read();
-    const ring = job.tailer.ring;
-    const pending = job.tailer.pendingLine();
-    if (options.since !== undefined) {
-      const { lines, next, dropped } = ring.since(options.since);
-      return { lines, next, dropped, pending };
-    }
-    const count = Math.max(0, options.lines ?? 100);
-    const lines = count === 0 ? [] : ring.tail(count);
-    return { lines, next: ring.last + 1, dropped: false, pending };
+    return readOutput({ ring: job.tailer.ring, pending: job.tailer.pendingLine(), logPath: job.paths.log }, options);
   }
 
   /** The argv a person runs to look at (and type into) a job's window. */
@@ -270,6 +321,7 @@ export class JobManager {
   /** Types text and/or named keys into a running job's window. */
   async send(id: string, input: { text?: string; keys?: readonly string[]; enter?: boolean }): Promise<void> {
     const job = this.require(id);
+    validateSendInput(input);
     if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
     try {
       await sendToPane(this.tmux, job.started.paneId, input);
@@ -315,6 +367,17 @@ export class JobManager {
     await fs.appendFile(job.paths.notifications, line, { mode: 0o600 }).catch(() => undefined);
   }
 
+  // ---- restart ------------------------------------------------------------------------------
+
+  /**
+   * Runs a job again, running or finished: its old process tree ends, the same command starts in
+   * the same window (a new one if it was closed) and the log continues. See restart.ts.
+   */
+  async restart(id: string, options: { reason?: string } = {}): Promise<RestartReport> {
+    this.assertOpen();
+    return this.restarts.restart(this.require(id), options);
+  }
+
   // ---- kill ---------------------------------------------------------------------------------
 
   /** Ends every job matching the filter: its whole process tree, then its window. */
@@ -331,6 +394,7 @@ export class JobManager {
   }
 
   private async killJob(job: Job, reason: string | undefined): Promise<KillReport> {
+    await this.restarts.beforeKill(job);
     const previousStatus = job.status;
     const wasActive = job.isActive;
     if (wasActive) await writeJson(job.paths.cancel, { requestedAt: Date.now(), ...(reason ? { reason } : {}) });
@@ -380,7 +444,7 @@ export class JobManager {
     await this.settle();
     const cutoff = Date.now() - Math.max(0, options.olderThanMs);
     const targets = [...this.jobs.values()]
-      .filter((job) => !job.isActive && !job.finalizing && (job.outcome?.endedAt ?? Number.POSITIVE_INFINITY) <= cutoff)
+      .filter((job) => !job.isActive && !job.finalizing && !job.restarting && (job.outcome?.endedAt ?? Number.POSITIVE_INFINITY) <= cutoff)
       .sort((a, b) => a.meta.createdAt - b.meta.createdAt);
     const removed: JobView[] = [];
     let bytes = 0;
@@ -410,6 +474,8 @@ export class JobManager {
       await Promise.all([...this.jobs.values()].filter((job) => job.isActive).map((job) => job.tailer.read().then(() => this.saveNotifyCursor(job)).catch(() => undefined)));
     }
     for (const job of this.jobs.values()) job.tailer.close();
+    this.restarts.close();
+    this.tmux.close();
     await this.watcher?.close();
   }
 
@@ -481,16 +547,17 @@ export class JobManager {
    * status, once, after the last output has reached the log.
    */
   private finalize(job: Job, waitForExitMs = 0): Promise<void> {
-    if (!job.isActive) return Promise.resolve();
+    if (!job.isActive || this.restarts.blocksFinalize(job)) return Promise.resolve();
     job.finalizing ??= (async () => {
-      let exit = await readJson(job.paths.exit, JobExitSchema).catch(() => undefined);
+      // Files an older run left (a restart raced with them) say nothing about this run.
+      let exit = this.restarts.current(job, await readJson(job.paths.exit, JobExitSchema).catch(() => undefined));
       for (const deadline = Date.now() + waitForExitMs; !exit && Date.now() < deadline; ) {
         await sleep(25);
-        exit = await readJson(job.paths.exit, JobExitSchema).catch(() => undefined);
+        exit = this.restarts.current(job, await readJson(job.paths.exit, JobExitSchema).catch(() => undefined));
       }
       // The verdict waits for the last output so a reader right after it sees everything.
       if (exit && !this.observeOnly) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
-      const existing = await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined);
+      const existing = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
       if (existing) return this.adoptOutcome(job, existing);
       const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
       const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
@@ -500,6 +567,7 @@ export class JobManager {
         if (pane && !pane.dead && isProcessAlive(job.started.panePid)) return; // still running: nothing to decide
       }
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
+      if (this.restarts.blocksFinalize(job)) return;
       await this.finish(job, outcome);
     })().finally(() => {
       job.finalizing = undefined;
@@ -531,21 +599,41 @@ export class JobManager {
     }
   }
 
-  private async finish(job: Job, outcome: JobOutcome): Promise<void> {
+  private async finish(job: Job, decided: JobOutcome): Promise<void> {
     if (!job.isActive) return;
+    const outcome = this.restarts.stamp(job, decided);
     await writeJson(job.paths.outcome, outcome).catch(() => undefined);
     job.outcome = outcome;
     this.emitStatus(job);
+    this.restarts.onOutcome(job);
     // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
     if (job.started && !this.observeOnly && isProcessAlive(job.started.serverPid)) {
-      await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+      // A job ended on request loses its window next anyway; otherwise wait for the writer if it is behind.
+      if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+      else void this.closePipeWhenDrained(job);
     }
   }
 
+  /**
+   * The log writer is behind (a busy machine, a log rotation): tmux drops what it still holds for
+   * a pipe it closes, so the pipe closes once the end marker reached the log (or after 30 s).
+   */
+  private async closePipeWhenDrained(job: Job): Promise<void> {
+    const run = job.restartState?.run ?? 0;
+    for (const deadline = Date.now() + 30_000; !job.tailer.exitMarkerSeen && !this.closed && Date.now() < deadline; ) {
+      await sleep(200);
+      await job.tailer.read().catch(() => undefined);
+    }
+    // Restarted meanwhile: the pipe now serves the new run.
+    if (this.closed || job.isActive || job.restarting || (job.restartState?.run ?? 0) !== run || !job.started) return;
+    await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+  }
+
   private adoptOutcome(job: Job, outcome: JobOutcome): void {
-    if (!job.isActive) return;
+    if (!job.isActive || !this.restarts.current(job, outcome)) return;
     job.outcome = outcome;
     this.emitStatus(job);
+    this.restarts.onOutcome(job);
   }
 
   private emitStatus(job: Job): void {
@@ -576,7 +664,17 @@ export class JobManager {
         }
         return;
       case "log-deleted":
-        if (job?.isActive && job.started) void repipePane(this.tmux, job.started.paneId, job.paths.log).catch(() => undefined);
+        if (job?.isActive && job.started) {
+          const paneId = job.started.paneId;
+          // Only when it is really gone: a log rotation replaces the file, it never leaves it missing.
+          void fs.access(job.paths.log).then(
+            () => job.tailer.read(),
+            () => this.logCap.pipeCommand(job.paths.dir, job.paths.log).then((command) => repipePane(this.tmux, paneId, job.paths.log, command)),
+          ).catch(() => undefined);
+        }
+        return;
+      case "restart":
+        if (job) void this.restarts.onStateFile(job).catch(() => undefined);
         return;
       case "removed":
         if (job) {
@@ -604,6 +702,7 @@ export class JobManager {
     const job = this.track(meta, paths);
     job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
+    await this.restarts.loadState(job);
     if (job.isActive && !this.observeOnly) await this.ensureLoaded(job);
     this.emitStatus(job);
   }
@@ -640,6 +739,7 @@ export class JobManager {
       const job = this.track(meta, paths);
       job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
       job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
+      await this.restarts.loadState(job);
       if (!job.isActive) continue;
       const pane = paneByJob.get(id);
       const ownerAlive = isProcessAlive(meta.owner.pid);
@@ -655,6 +755,8 @@ export class JobManager {
     }
     // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
     if (orphans.length > 0 && !this.observeOnly) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
+    // Failed jobs with restart: "on-failure" keep their schedule across OpenCode restarts.
+    for (const job of this.jobs.values()) this.restarts.onOutcome(job);
   }
 }
 

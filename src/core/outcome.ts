@@ -24,9 +24,9 @@ export function decideOutcome(evidence: EndEvidence): JobOutcome {
   const signal = signalOf(exit, evidence.pane?.deadSignal);
   const base = { endedAt, ...(exitCode === undefined ? {} : { exitCode }), ...(signal ? { signal } : {}) };
 
-  if (cancel) return { status: "cancelled", ...base, ...(cancel.reason ? { error: cancel.reason } : {}) };
+  if (cancel) return { status: "cancelled", ...base, ...(cancel.reason ? { error: cancel.reason } : {}), requested: true };
   if (exit) {
-    if (exit.ownerGone) return { status: "cancelled", ...base, error: OWNER_GONE_REASON };
+    if (exit.ownerGone) return { status: "cancelled", ...base, error: OWNER_GONE_REASON, requested: true };
     if (exit.interrupted === "INT") return { status: "cancelled", ...base, error: "interrupted with Ctrl-C in its tmux window" };
     if (exit.interrupted === "HUP") {
       return evidence.serverGone

@@ -11,6 +11,7 @@ export type JobFileEvent =
   | { kind: "meta"; jobId: string }
   | { kind: "started"; jobId: string }
   | { kind: "outcome"; jobId: string }
+  | { kind: "restart"; jobId: string }
   | { kind: "removed"; jobId: string };
 
 const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
@@ -19,7 +20,17 @@ const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
   "meta.json": "meta",
   "started.json": "started",
   "outcome.json": "outcome",
+  "restart.json": "restart",
+  // A log rotation finished: what the tailer waited for is readable now.
+  "log-index.json": "output",
 };
+
+/**
+ * chokidar passes on at most one "change" per file every 50 ms and drops the rest, with no
+ * trailing event: a line written within 50 ms of the previous one would stay unread until the
+ * job wrote again. So every output event is followed by one more, this long after the latest.
+ */
+const TRAILING_OUTPUT_MS = 60;
 
 /** Watches `jobsDir/<id>/*` and calls back with typed events; resolves once the watch is live. */
 export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void = () => {}): Promise<FSWatcher> {
@@ -43,7 +54,18 @@ export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEve
       return;
     }
     const kind = FILE_EVENTS[name];
+    if (kind === "output") trailOutput(jobId);
     if (kind) onEvent({ kind, jobId } as JobFileEvent);
+  };
+  const trailing = new Map<string, NodeJS.Timeout>();
+  const trailOutput = (jobId: string) => {
+    clearTimeout(trailing.get(jobId));
+    const timer = setTimeout(() => {
+      trailing.delete(jobId);
+      onEvent({ kind: "output", jobId });
+    }, TRAILING_OUTPUT_MS);
+    timer.unref();
+    trailing.set(jobId, timer);
   };
   watcher.on("add", (file) => route("add", file));
   watcher.on("change", (file) => route("change", file));

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# opencode-bg job wrapper, copied into every job folder as run.sh. Argument: the job folder.
+# opencode-bg job wrapper, copied into every job folder as run.sh. Arguments: the job folder,
+# and the run number (restarts so far; default 0), which goes into exit.json.
 # Runs the job's command as 'bash -c' would, in the caller's cwd and environment, records the
 # exit status atomically in exit.json, prints an invisible end marker, and waits a moment so
 # tmux copies the last output to the log before the pty closes.
 job_dir=$1
+obg_run=${2:-0}
+[[ $obg_run =~ ^[0-9]{1,9}$ ]] || obg_run=0
 if [[ -z ${OPENCODE_BG_CLEAN:-} ]]; then
   # The tmux server's environment is stale: start empty, keep only the pane's TERM.
-  exec /usr/bin/env -i OPENCODE_BG_CLEAN=1 "TERM=${TERM:-screen}" "$BASH" "$0" "$job_dir"
+  exec /usr/bin/env -i OPENCODE_BG_CLEAN=1 "TERM=${TERM:-screen}" "$BASH" "$0" "$job_dir" "$obg_run"
 fi
 pane_term=$TERM
 # Each entry is NAME=VALUE (names checked before they were written): export it as it is.
@@ -23,7 +26,7 @@ write_status() {
   local interrupted=
   [[ -n $interrupted_by ]] && interrupted=",\"interrupted\":\"$interrupted_by\""
   # A subshell for umask: the command's own files keep the user's umask; ours are private.
-  (umask 077 && printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" > "$job_dir/exit.json.tmp") &&
+  (umask 077 && printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s,"run":%d}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" "$obg_run" > "$job_dir/exit.json.tmp") &&
     mv -f -- "$job_dir/exit.json.tmp" "$job_dir/exit.json"
 }
 
@@ -73,6 +76,8 @@ trap 'interrupted_by=HUP; trap "" HUP; kill -HUP -- "-$$" 2>/dev/null' HUP
 # `read -d ''` takes a whole file without forking a subshell as $(<file) would (start-up time).
 IFS= read -r -d '' job_cwd < "$job_dir/cwd"
 IFS= read -r -d '' job_command < "$job_dir/command"
+# A restarted job's log continues: a visible line separates the runs.
+(( obg_run > 0 )) && printf -- '--- opencode-bg: restart %d (%(%Y-%m-%d %H:%M:%S)T) ---\n' "$obg_run" -1
 if cd -- "$job_cwd"; then
   # In the background so the traps above run at once. Without job control bash would give a
   # background command /dev/null as stdin and ignore Ctrl-C in it: give it the pty and the

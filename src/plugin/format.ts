@@ -2,6 +2,7 @@
 // durations, no terminal escapes (the core already cleaned the output).
 import type { JobView } from "../core/job.js";
 import type { KillReport, OutputRead } from "../core/manager.js";
+import { formatSize, NOTABLE_LOG_BYTES } from "./disk-usage.js";
 
 /** "12s", "4m05s", "2h03m": how long a job has run (or ran). */
 export function formatDuration(ms: number): string {
@@ -25,10 +26,10 @@ export function formatStatus(job: JobView): string {
   return job.status;
 }
 
-/** One line per job for list results. */
-export function formatJobLine(job: JobView, now = Date.now()): string {
+/** One line per job for list results; `logBytes` is shown when the log is large. */
+export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number): string {
   const tags = job.tags.length ? ` [${job.tags.join(",")}]` : "";
-  const scope = job.scope === "global" ? " global" : "";
+  const scope = `${job.scope === "global" ? " global" : ""}${job.restarts ? ` restarts=${job.restarts}` : ""}${logBytes !== undefined && logBytes >= NOTABLE_LOG_BYTES ? ` log=${formatSize(logBytes).replace(" ", "")}` : ""}`;
   const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
   return `${job.id} ${job.status} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
 }
@@ -50,9 +51,17 @@ export function formatJobDetails(job: JobView, attach: string, output?: OutputRe
     ...(job.exitCode !== undefined ? [`exit code: ${job.exitCode}${job.signal ? ` (${job.signal})` : ""}`] : []),
     `attach: ${attach}`,
     `log file: ${job.logPath}`,
+    ...formatRestarts(job),
+    ...(job.notifyOnExit ? ["notify on exit: yes"] : []),
   ];
   if (output) lines.push(...formatOutput(output));
   return lines.join("\n");
+}
+
+/** "restarts: 2 (on-failure: 1 of 5 automatic restarts used)": nothing for a job never restarted without a policy. */
+export function formatRestarts(job: JobView): string[] {
+  const policy = job.restartPolicy ? ` (on-failure: ${job.automaticRestarts} of ${job.restartPolicy.maxRestarts} automatic restarts used)` : "";
+  return job.restarts || policy ? [`restarts: ${job.restarts}${policy}`] : [];
 }
 
 /** The output block: numbered range, lines, and the unfinished last line if any. */

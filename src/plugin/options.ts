@@ -14,10 +14,16 @@ export const PluginOptionsSchema = z
     stateDir: z.string().optional(),
     /** Grace period between SIGTERM and SIGKILL when killing. */
     killGraceMs: z.number().int().min(0).max(60_000).optional(),
+    /** Cap of one job's log files on disk in bytes (OPENCODE_BG_MAX_LOG_BYTES), default 64 MiB; the newest output is kept. */
+    maxLogBytes: z.number().int().min(64 * 1024).max(2 ** 40).optional(),
+    /** Finished jobs older than this many days are removed when the plugin starts; 0 disables it. */
+    gcAfterDays: z.number().min(0).max(3650).default(7),
     /** Longest notification text sent to a session; longer ones are cut. */
     notifyMaxChars: z.number().int().min(100).max(100_000).default(2000),
     /** Markers arriving within this window are sent as one prompt. */
     notifyCoalesceMs: z.number().int().min(0).max(60_000).default(250),
+    /** Default of createBackgroundProcess's notifyOnExit: one prompt when a process ends by itself. */
+    notifyOnExit: z.boolean().default(false),
   })
   .loose();
 export type PluginOptions = z.infer<typeof PluginOptionsSchema>;
@@ -39,5 +45,18 @@ export function coreConfigFrom(options: PluginOptions): Partial<CoreConfigInput>
   if (options.sessionName) config.sessionName = options.sessionName;
   if (options.stateDir) config.stateDir = options.stateDir;
   if (options.killGraceMs !== undefined) config.killGraceMs = options.killGraceMs;
+  if (options.maxLogBytes !== undefined) config.maxLogBytes = options.maxLogBytes;
   return config;
+}
+
+/**
+ * Like parsePluginOptions, but never throws: bad options give the defaults plus the error, so
+ * the plugin still loads and every tool explains what to fix instead of silently vanishing.
+ */
+export function loadPluginOptions(raw: unknown): { options: PluginOptions; error?: Error } {
+  try {
+    return { options: parsePluginOptions(raw) };
+  } catch (error) {
+    return { options: parsePluginOptions({}), error: error instanceof Error ? error : new Error(String(error)) };
+  }
 }

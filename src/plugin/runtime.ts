@@ -4,7 +4,9 @@ import type { PluginInput } from "@opencode-ai/plugin";
 import { JobManager } from "../core/manager.js";
 import type { JobView } from "../core/job.js";
 import { Notifier } from "./notifier.js";
+import { buildExitNotice, EXIT_NOTICE_LINES, exitNoticeDue } from "./exit-notice.js";
 import { coreConfigFrom, type PluginOptions } from "./options.js";
+import { collectOldJobs } from "./gc-at-start.js";
 import { SessionContext } from "./session-context.js";
 
 export class PluginRuntime {
@@ -13,7 +15,8 @@ export class PluginRuntime {
   private readonly notifier: Notifier;
   private disposing: Promise<void> | undefined;
 
-  constructor(private readonly input: PluginInput, readonly options: PluginOptions) {
+  /** `configError`: the plugin options were invalid; every tool reports it and nothing starts. */
+  constructor(private readonly input: PluginInput, readonly options: PluginOptions, configError?: Error) {
     this.sessions = new SessionContext(input.client);
     this.notifier = new Notifier({
       deliver: (sessionId, text) => this.deliver(sessionId, text),
@@ -27,13 +30,15 @@ export class PluginRuntime {
       coalesceMs: options.notifyCoalesceMs,
       limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
     });
-    this.managerPromise = JobManager.open({
+    this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
-      listeners: { notify: (job, message) => void this.onNotify(job, message) },
+      listeners: { notify: (job, message) => void this.onNotify(job, message), status: (job) => void this.onStatus(job) },
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
     this.managerPromise.catch(() => undefined);
+    // Old finished jobs go at start (gcAfterDays); a failure only costs disk space.
+    void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
 
   manager(): Promise<JobManager> {
@@ -64,6 +69,21 @@ export class PluginRuntime {
     if (!job.sessionId) return;
     const manager = await this.managerPromise;
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+  }
+
+  /** Jobs whose exit notice this instance has queued: one per job, whatever events repeat. */
+  private readonly exitNotices = new Set<string>();
+
+  /** notifyOnExit: a job that ended by itself tells its session once, after its last markers. */
+  private async onStatus(job: JobView): Promise<void> {
+    if (!exitNoticeDue(job) || this.exitNotices.has(job.id) || !job.sessionId) return;
+    this.exitNotices.add(job.id);
+    const manager = await this.managerPromise;
+    // The same claim as markers: exactly one live OpenCode sends it, however many are running.
+    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
+    const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
+    const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);
     this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
   }
 

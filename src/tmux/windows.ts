@@ -21,6 +21,8 @@ export interface StartWindowSpec {
   argv: readonly string[];
   /** File that pipe-pane appends the pane's raw output to. */
   logPath: string;
+  /** Shell command that pipe-pane runs to write the log (unescaped); default `exec cat >> logPath`. */
+  pipeCommand?: string | undefined;
 }
 
 export interface StartedWindow {
@@ -33,7 +35,7 @@ export interface StartedWindow {
 export async function startWindow(client: TmuxClient, spec: StartWindowSpec): Promise<StartedWindow> {
   if (!/^[a-z0-9-]{1,80}$/.test(spec.windowName)) throw new Error(`unsafe window name "${spec.windowName}"`);
   const target = `${sessionTarget(spec.session)}:=${spec.windowName}`;
-  const pipeCommand = escapePipeCommand(`exec cat >> ${shellQuote(spec.logPath)}`);
+  const pipeCommand = escapePipeCommand(spec.pipeCommand ?? `exec cat >> ${shellQuote(spec.logPath)}`);
   const output = await client.run(
     ["new-window", "-d", "-P", "-F", formatFields(["window_id", "pane_id", "pane_pid"]),
       "-t", `${sessionTarget(spec.session)}:`, "-n", spec.windowName, "-c", escapeFormat(spec.startDirectory),
@@ -126,8 +128,8 @@ export async function closePipe(client: TmuxClient, paneId: string): Promise<voi
 }
 
 /** Re-attaches output capture to a pane whose log file was deleted (closes the old pipe first). */
-export async function repipePane(client: TmuxClient, paneId: string, logPath: string): Promise<void> {
-  await client.run(["pipe-pane", "-t", paneId], ["pipe-pane", "-t", paneId, escapePipeCommand(`exec cat >> ${shellQuote(logPath)}`)]);
+export async function repipePane(client: TmuxClient, paneId: string, logPath: string, pipeCommand?: string): Promise<void> {
+  await client.run(["pipe-pane", "-t", paneId], ["pipe-pane", "-t", paneId, escapePipeCommand(pipeCommand ?? `exec cat >> ${shellQuote(logPath)}`)]);
 }
 
 function optionalInt(value: string): number | undefined {

@@ -56,7 +56,8 @@ export async function createTmuxSandbox(prefix = "obg-test"): Promise<TmuxSandbo
       // tmux 3.3a leaves its socket file behind after kill-server.
       const socketDir = path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
       await rm(path.join(socketDir, socket), { force: true });
-      await rm(stateDir, { recursive: true, force: true });
+      // A wrapper hung up by kill-server may still be writing its exit file: retry briefly.
+      await rm(stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
 import { isProcessAlive } from "../../src/core/process-tree.js";
+import { logDiskBytes } from "../../src/core/log-segments.js";
 
 let sandbox: TmuxSandbox;
 
@@ -124,7 +125,7 @@ describe("failures around tmux", () => {
 });
 
 describe("memory", () => {
-  test("the ring buffer stays bounded under a 100 MB flood, and the log keeps everything", { timeout: 180_000 }, async () => {
+  test("the ring buffer stays bounded under a 100 MB flood, and the log keeps the newest output within its 64 MiB cap", { timeout: 180_000 }, async () => {
     const manager = await sandbox.open({ config: { ringLines: 500, ringChars: 100_000 } });
     const job = await manager.create({ command: "head -c 100000000 /dev/zero | tr '\\0' 'a' | fold -w 100; echo; echo END", name: "flood" });
     let maxLines = 0;
@@ -139,7 +140,11 @@ describe("memory", () => {
     assert.equal(read.lines.at(-1)?.text, "END");
     assert.equal(read.next, 1_000_002, "every line was counted");
     assert.equal(maxLines, 1_000_001);
-    const size = (await fs.stat(done.logPath)).size;
-    assert.ok(size >= 100_000_000, `log holds ${size} bytes`);
+    // Capped (log-cap.ts): output.log plus the rotated output.1.log, at most 1.25x the cap.
+    const size = await logDiskBytes(done.logPath);
+    assert.ok(size >= 32 * 1024 * 1024 && size <= 1.25 * 64 * 1024 * 1024, `logs hold ${size} bytes`);
+    const previous = done.logPath.replace(/output\.log$/, "output.1.log");
+    const tail = ((await fs.readFile(previous, "latin1")).slice(-200) + (await fs.readFile(done.logPath, "latin1"))).slice(-200);
+    assert.match(tail, /\nEND\r?\n/, "the newest output is kept");
   });
 });

@@ -1,6 +1,7 @@
 // `opencode-bg logs`: a job's whole log file (not just the in-memory tail the plugin keeps),
 // cleaned of terminal escapes or raw, optionally only the last N lines, optionally followed live.
 import { watch, type FSWatcher } from "node:fs";
+import path from "node:path";
 import { TERMINAL_STATUSES } from "../../core/job-files.js";
 import type { JobManager } from "../../core/manager.js";
 import { formatStatus } from "../../plugin/format.js";
@@ -20,7 +21,8 @@ export const logsCommand: CliCommand = {
   help: `Usage: opencode-bg logs <id> [-f] [-n N] [--raw]
 
 Print the job's whole log file as clean text: colours and other terminal escapes removed,
-\\r progress redraws resolved. The log on disk keeps everything the job printed.
+\\r progress redraws resolved. The log on disk keeps the job's newest output, up to the
+cap (OPENCODE_BG_MAX_LOG_BYTES, 64 MiB): output.1.log (the older part) then output.log.
 
 Options:
   -n, --lines N   only the last N lines
@@ -104,7 +106,8 @@ async function follow(state: FollowState): Promise<number> {
   process.once("SIGTERM", onSignal);
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(logPath, poke);
+    // The folder, not the file: a log rotation replaces output.log with a new file.
+    watcher = watch(path.dirname(logPath), poke);
     watcher.on("error", () => undefined);
   } catch {
     // No inotify for this file: the poll below still finds new output.

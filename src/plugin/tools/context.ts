@@ -8,6 +8,8 @@ import { LIMITS } from "../../core/create-input.js";
 export interface ToolDeps {
   /** The manager; rejects with a clear error when it could not be opened. */
   manager: () => Promise<JobManager>;
+  /** Plugin-option defaults of tool arguments. */
+  defaults?: { notifyOnExit?: boolean } | undefined;
 }
 
 const z = tool.schema;

@@ -1,14 +1,24 @@
 // createBackgroundProcess: start a command in its own tmux window and say how to reach it.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { LIMITS } from "../../core/create-input.js";
+import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "../../core/restart-policy.js";
 import type { JobView } from "../../core/job.js";
 import { formatAttach, formatOutput, formatStatus } from "../format.js";
 import { tagsArg, type ToolDeps } from "./context.js";
+import { waitForJob } from "../../core/waiter.js";
+import { parseWaitCondition, parseWaitTimeout } from "../../core/wait-condition.js";
+import { formatWaitLines } from "../wait-format.js";
+import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
 
 const z = tool.schema;
 
 /** How long create waits for a first line of output to include it in the result. */
 const FIRST_OUTPUT_WAIT_MS = 400;
+/** Bounds of the cwd and env arguments (the core also caps the number of variables). */
+const CWD_MAX_CHARS = 4096;
+const ENV_NAME_MAX_CHARS = 256;
+const ENV_VALUE_MAX_CHARS = 32 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
@@ -25,8 +35,21 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       name: z.string().max(LIMITS.nameChars).optional().describe("Short human-readable name, e.g. \"dev-server\". Defaults to the command."),
       tags: tagsArg.optional().describe("Labels for filtering and killing groups, e.g. [\"web\", \"dev\"]."),
       global: z.boolean().optional().describe("true: keep running after this session ends. Default false."),
+      waitFor: waitConditionArg.optional().describe("Block until the process is ready before answering: \"exit\", { \"pattern\": \"listening on\" } (an output line matches) or { \"port\": 3000 } (accepts connections on 127.0.0.1/::1). Ends early if the process exits."),
+      waitTimeoutMs: waitTimeoutArg.optional().describe("Longest waitFor wait in milliseconds. Default 60000, at most 600000."),
+      notifyOnExit: z.boolean().optional().describe("true: when the process ends by itself (not killed by you), this session gets one message with its status, exit code and last lines."),
+      cwd: z.string().min(1).max(CWD_MAX_CHARS).optional().describe("Working directory, relative to the project directory (default: the project directory), e.g. \"packages/web\"."),
+      env: z
+        .record(z.string().regex(ENV_NAME, "environment variable names are letters, digits and _, not starting with a digit").max(ENV_NAME_MAX_CHARS), z.string().max(ENV_VALUE_MAX_CHARS))
+        .optional()
+        .describe(`Extra environment variables, e.g. {"PORT": "5173", "NODE_ENV": "development"}. At most ${LIMITS.envEntries}.`),
+      restart: z.enum(["never", "on-failure"]).optional().describe("\"on-failure\": when the process fails by itself (non-zero exit, crash; not when you kill it), run it again after 1 s, 2 s, 4 s ... (at most 30 s). Default \"never\"."),
+      maxRestarts: z.number().int().min(0).max(MAX_RESTARTS_LIMIT).optional().describe(`Most automatic restarts with restart "on-failure", 0-${MAX_RESTARTS_LIMIT}. Default ${DEFAULT_MAX_RESTARTS}.`),
     },
     async execute(args, ctx) {
+      // A bad waitFor is refused before anything starts.
+      const waitFor = args.waitFor === undefined ? undefined : parseWaitCondition(args.waitFor, "waitFor");
+      const waitTimeoutMs = parseWaitTimeout(args.waitTimeoutMs, "waitTimeoutMs");
       await ctx.ask({ permission: "bash", patterns: [args.command], always: [`${args.command.split(/\s+/)[0] ?? args.command} *`], metadata: { command: args.command, background: true } });
       const manager = await deps.manager();
       const job = await manager.create({
@@ -36,9 +59,14 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         scope: args.global ? "global" : "session",
         sessionId: ctx.sessionID,
         projectDir: ctx.directory,
-        cwd: ctx.directory,
+        notifyOnExit: args.notifyOnExit ?? deps.defaults?.notifyOnExit,
+        cwd: args.cwd,
+        env: args.env,
+        restart: args.restart,
+        maxRestarts: args.maxRestarts,
       });
-      const settled = await waitForFirstOutput(manager, job);
+      const waited = waitFor === undefined ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
+      const settled = waited ? manager.get(job.id) : await waitForFirstOutput(manager, job);
       const output = await manager.output(job.id, { lines: 20 });
       const attach = formatAttach(manager.attachCommand(job.id));
       const text = [
@@ -46,8 +74,12 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         `name: ${settled.name}`,
         `status: ${formatStatus(settled)}`,
         `scope: ${settled.scope}`,
+        ...(settled.cwd !== ctx.directory ? [`cwd: ${settled.cwd}`] : []),
         ...(settled.tags.length ? [`tags: ${settled.tags.join(", ")}`] : []),
         `attach: ${attach}`,
+        ...(settled.notifyOnExit ? ["notify on exit: yes"] : []),
+        ...(settled.restartPolicy ? [`restart: on-failure, at most ${settled.restartPolicy.maxRestarts} time(s)`] : []),
+        ...(waited ? formatWaitLines(waited) : []),
         ...formatOutput(output),
       ].join("\n");
       ctx.metadata({ title: `${settled.name} (${settled.id})`, metadata: { processId: settled.id, status: settled.status } });

@@ -2,6 +2,7 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/filters.js";
 import { formatJobLine } from "../format.js";
+import { formatDiskTotal, logSizes } from "../disk-usage.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
@@ -31,9 +32,14 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
       jobs = manager.list(filter);
       const now = Date.now();
       const running = jobs.filter((job) => job.status === "running").length;
+      const sizes = await logSizes(jobs);
       const output = jobs.length === 0
         ? "No background processes match."
-        : [`${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope | last line):`, ...jobs.map((job) => formatJobLine(job, now))].join("\n");
+        : [
+          `${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope | last line):`,
+          ...jobs.map((job) => formatJobLine(job, now, sizes.get(job.id))),
+          formatDiskTotal(sizes, manager.config.maxLogBytes),
+        ].join("\n");
       return { title: `${jobs.length} background process(es)`, output, metadata: { count: jobs.length, running } };
     },
   });

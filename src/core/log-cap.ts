@@ -1,0 +1,74 @@
+// Caps a job's log on disk, keeping the newest output. tmux's pipe-pane feeds GNU split, which
+// cuts the stream into chunks of half the cap and hands each to log-rotate.sh in turn (see
+// log-rotate-script.ts): output.log holds the current chunk, output.1.log the one before, so a
+// job's logs take at most ~1.25x the cap, whether or not an OpenCode is running.
+// Re-pointing pipe-pane at a new file instead was measured to lose the ~4 KB tmux had buffered
+// for the old pipe under a flood (tmux 3.3a), so the pipe is never re-pointed to rotate.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { shellQuote } from "../tmux/format.js";
+import { InvalidInputError } from "./errors.js";
+import { LOG_ROTATE_SCRIPT } from "./log-rotate-script.js";
+
+/** Default cap of one job's logs on disk. */
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
+/** Smallest cap accepted: below it rotation would run for every few lines. */
+export const MIN_MAX_LOG_BYTES = 64 * 1024;
+/** Name of the rotation script in a job folder. */
+export const ROTATE_SCRIPT_NAME = "log-rotate.sh";
+
+const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** "67108864", "64M", "64MB", "64MiB", "1g": a size in bytes (units are powers of 1024); errors name the field. */
+export function parseByteSize(text: string, field: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const unit = UNITS[(match?.[2] ?? "").toLowerCase()];
+  if (!match || unit === undefined) throw new InvalidInputError(`${field} must be a size in bytes such as 67108864, 64M or 1G; got "${text.slice(0, 40)}".`);
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** Builds the pipe-pane command of a job window; one per manager. */
+export class LogCap {
+  private splitSupport: Promise<boolean> | undefined;
+  private readonly scripts = new Set<string>();
+
+  constructor(private readonly options: { maxLogBytes: number; onUncapped?: (reason: string) => void }) {}
+
+  /** Bytes per chunk: output.log rotates once it would pass this. */
+  get chunkBytes(): number {
+    return Math.max(1, Math.floor(this.options.maxLogBytes / 2));
+  }
+
+  /**
+   * The shell command pipe-pane runs for a job (tmux escaping is the caller's): the capped writer,
+   * or plain `cat >>` where GNU split with --filter is missing (busybox), which is then uncapped.
+   */
+  async pipeCommand(jobDir: string, logPath: string): Promise<string> {
+    const plain = `exec cat >> ${shellQuote(logPath)}`;
+    if (!(await this.supportsSplitFilter())) return plain;
+    const script = path.join(jobDir, ROTATE_SCRIPT_NAME);
+    if (!this.scripts.has(script)) {
+      // Jobs made before logs were capped have no script yet; writing it is cheap and idempotent.
+      const ok = await fs.writeFile(script, LOG_ROTATE_SCRIPT, { mode: 0o700 }).then(() => true, () => false);
+      if (!ok) return plain;
+      this.scripts.add(script);
+    }
+    const chunk = this.chunkBytes;
+    const filter = `exec bash ${shellQuote(script)} ${shellQuote(jobDir)} ${chunk}`;
+    // split names each chunk prefix+suffix for the filter ($FILE); no file is made with that name.
+    return `exec split -d -b ${chunk} --filter=${shellQuote(filter)} - ${shellQuote(path.join(jobDir, "chunk."))}`;
+  }
+
+  /** GNU split >= 8.13 has --filter; checked once (a missing or busybox split says no). */
+  supportsSplitFilter(): Promise<boolean> {
+    this.splitSupport ??= execa("split", ["--filter=cat", "-b", "1", "-", "/dev/null/never"], { input: "", reject: false, timeout: 5000 })
+      .then((result) => result.exitCode === 0)
+      .catch(() => false)
+      .then((ok) => {
+        if (!ok) this.options.onUncapped?.("GNU split with --filter not found: job logs are not capped");
+        return ok;
+      });
+    return this.splitSupport;
+  }
+}

@@ -1,0 +1,39 @@
+// The exit notice: the one prompt a session gets when a process it started with notifyOnExit
+// ends by itself. Who gets one, and its text. Pure.
+import { TERMINAL_STATUSES } from "../core/job-files.js";
+import type { JobView } from "../core/job.js";
+import type { OutputRead } from "../core/manager.js";
+import { formatDuration, formatStatus, runtimeOf, truncate } from "./format.js";
+
+/** Output lines an exit notice quotes, at most. */
+export const EXIT_NOTICE_LINES = 10;
+const LINE_CHARS = 300;
+
+/**
+ * A notice is due when the job asked for one, has a session, and ended by itself: completed,
+ * failed, Ctrl-C or its window closed by hand. Never for a kill through the tools, the CLI, or
+ * session/OpenCode cleanup (those outcomes carry `requested`).
+ */
+export function exitNoticeDue(job: JobView): boolean {
+  return job.notifyOnExit && !job.endedByRequest && job.sessionId !== undefined && TERMINAL_STATUSES.includes(job.status);
+}
+
+/** Status, exit code, runtime and the last lines, cut to `maxChars` by dropping the oldest lines first. */
+export function buildExitNotice(job: JobView, tail: OutputRead, maxChars: number, now = Date.now()): string {
+  const exit = job.exitCode === undefined ? "no exit code" : `exit code ${job.exitCode}${job.signal ? ` (${job.signal})` : ""}`;
+  const head = [`Process ended by itself: ${formatStatus(job)}`, `${exit}, runtime ${formatDuration(runtimeOf(job, now))}`];
+  const lines = tail.lines.slice(-EXIT_NOTICE_LINES).map((line) => ({ no: line.no, text: truncate(line.text, LINE_CHARS) }));
+  if (tail.pending) lines.push({ no: tail.next, text: truncate(tail.pending, LINE_CHARS) });
+  const render = (kept: typeof lines) => {
+    if (kept.length === 0) return [...head, "output: (none)"].join("\n");
+    const range = kept.length === 1 ? `line ${kept[0]?.no}` : `lines ${kept[0]?.no}-${kept.at(-1)?.no}`;
+    return [...head, `last output (${range}):`, ...kept.map((line) => line.text)].join("\n");
+  };
+  let kept = lines;
+  let text = render(kept);
+  while (text.length > maxChars && kept.length > 1) {
+    kept = kept.slice(1);
+    text = render(kept);
+  }
+  return text.length > maxChars ? truncate(text, maxChars) : text;
+}

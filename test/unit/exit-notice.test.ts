@@ -1,0 +1,52 @@
+// Exit notices: who gets one (jobs that ended by themselves, never ones killed on request) and
+// what it says (status, exit code, runtime, the last lines, within the size limit).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decideOutcome } from "../../src/core/outcome.js";
+import type { JobView } from "../../src/core/job.js";
+import type { OutputRead } from "../../src/core/manager.js";
+import { buildExitNotice, exitNoticeDue } from "../../src/plugin/exit-notice.js";
+
+const exit = (exitCode: number, extra: object = {}) => ({ exitCode, endedAt: 900, ownerGone: false, ...extra });
+const view = (extra: Partial<JobView>): JobView => ({
+  id: "abcd1234", name: "build", status: "completed", sessionId: "ses_1", notifyOnExit: true, endedByRequest: false,
+  startedAt: 1_000, endedAt: 13_000, exitCode: 0, signal: undefined, error: undefined, ...extra,
+}) as JobView;
+const tail = (count: number, width = 10): OutputRead => ({
+  lines: Array.from({ length: count }, (_, i) => ({ no: i + 1, text: `${i + 1}`.padEnd(width, "x") })),
+  next: count + 1, dropped: false, pending: "",
+});
+
+test("kills on request are marked requested; ends by the job itself are not", () => {
+  const now = 1000;
+  assert.equal(decideOutcome({ exit: exit(143), cancel: { requestedAt: 1, reason: "killed with killProcesses" }, now }).requested, true);
+  assert.equal(decideOutcome({ exit: exit(143, { ownerGone: true }), now }).requested, true);
+  for (const evidence of [{ exit: exit(0) }, { exit: exit(2) }, { exit: exit(130, { interrupted: "INT" }) }, { exit: exit(129, { interrupted: "HUP" }) }, { windowGone: true }]) {
+    assert.equal(decideOutcome({ ...evidence, now }).requested, undefined, JSON.stringify(evidence));
+  }
+});
+
+test("a notice is due only for a finished job that asked for one, has a session and was not killed on request", () => {
+  assert.equal(exitNoticeDue(view({})), true);
+  assert.equal(exitNoticeDue(view({ status: "failed", exitCode: 2 })), true);
+  assert.equal(exitNoticeDue(view({ status: "cancelled", error: "interrupted with Ctrl-C in its tmux window" })), true);
+  assert.equal(exitNoticeDue(view({ status: "cancelled", endedByRequest: true })), false);
+  assert.equal(exitNoticeDue(view({ notifyOnExit: false })), false);
+  assert.equal(exitNoticeDue(view({ sessionId: undefined })), false);
+  assert.equal(exitNoticeDue(view({ status: "running" })), false);
+});
+
+test("the notice gives status, exit code, runtime and the last 10 lines", () => {
+  const text = buildExitNotice(view({ status: "failed", exitCode: 2, error: "exited with code 2" }), tail(15, 2), 2000);
+  const expected = ["Process ended by itself: failed: exited with code 2", "exit code 2, runtime 12s", "last output (lines 6-15):"];
+  assert.deepEqual(text.split("\n").slice(0, 3), expected);
+  assert.deepEqual(text.split("\n").slice(3), Array.from({ length: 10 }, (_, i) => `${i + 6}`.padEnd(2, "x")));
+  assert.match(buildExitNotice(view({}), tail(0), 2000), /completed \(exit 0\)\nexit code 0, runtime 12s\noutput: \(none\)$/);
+});
+
+test("a notice over the size limit drops its oldest lines first and keeps the newest", () => {
+  const text = buildExitNotice(view({}), tail(10, 200), 700);
+  assert.ok(text.length <= 700, `${text.length} chars`);
+  assert.match(text, /last output \(lines (8|9|10)-10\):/);
+  assert.ok(text.endsWith("10".padEnd(200, "x")));
+});
