@@ -36,15 +36,3 @@ function charWidth(char: string): number {
   return WIDE.test(char) ? 2 : 1;
 }
 
-/** "512 B", "12.3 KB", "4.0 MB": a size a person reads at a glance. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}

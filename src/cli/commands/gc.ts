@@ -5,7 +5,7 @@ import { parseAge, parseCommandArgs } from "../args.js";
 import { statusStyle } from "../colors.js";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../errors.js";
-import { formatBytes } from "../text.js";
+import { formatSize } from "../../plugin/disk-usage.js";
 
 const DEFAULT_AGE = "7d";
 
@@ -43,7 +43,7 @@ Options:
     }
     const summary = removed.length === 0
       ? `nothing to remove: no finished job ended more than ${values["older-than"] ?? DEFAULT_AGE} ago`
-      : `${verb} ${removed.length} job${removed.length === 1 ? "" : "s"}, ${dryRun ? "would free" : "freed"} ${formatBytes(bytes)}`;
+      : `${verb} ${removed.length} job${removed.length === 1 ? "" : "s"}, ${dryRun ? "would free" : "freed"} ${formatSize(bytes)}`;
     await cli.out.line(summary);
     return 0;
   },
