@@ -55,9 +55,12 @@ export class LogCap {
       this.scripts.add(script);
     }
     const chunk = this.chunkBytes;
-    const filter = `exec bash ${shellQuote(script)} ${shellQuote(jobDir)} ${chunk}`;
+    // An empty log (every job's first chunk) needs no rotation: plain sh goes straight to cat,
+    // which saves starting bash before the job's first output reaches the log.
+    const filter = `if [ -s ${shellQuote(logPath)} ]; then exec bash ${shellQuote(script)} ${shellQuote(jobDir)} ${chunk}; else exec cat >> ${shellQuote(logPath)}; fi`;
     // split names each chunk prefix+suffix for the filter ($FILE); no file is made with that name.
-    return `exec split -d -b ${chunk} --filter=${shellQuote(filter)} - ${shellQuote(path.join(jobDir, "chunk."))}`;
+    // It runs the filter with $SHELL, which is the user's (maybe fish): pin it to sh.
+    return `SHELL=/bin/sh exec split -d -b ${chunk} --filter=${shellQuote(filter)} - ${shellQuote(path.join(jobDir, "chunk."))}`;
   }
 
   /** GNU split >= 8.13 has --filter; checked once (a missing or busybox split says no). */
