@@ -1,12 +1,13 @@
 // What a waiter waits for, checked at the core's boundary: the job's exit, an output line
 // matching a pattern (RE2 syntax, linear time, so no pattern can hang the plugin), or a TCP port
 // on loopback accepting connections. Pure: no I/O.
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import { InvalidInputError } from "./errors.js";
+import { compileSafePattern, PATTERN_MAX_CHARS } from "./safe-regex.js";
 
 /** Bounds of a wait, shared by the core, the tools and their argument schemas. */
 export const WAIT_LIMITS = {
-  patternChars: 500,
+  patternChars: PATTERN_MAX_CHARS,
   timeoutMsMax: 10 * 60 * 1000,
   timeoutMsDefault: 60 * 1000,
 } as const;
@@ -83,17 +84,9 @@ function parsePort(value: unknown, field: string): number {
 
 function compilePattern(value: unknown, ignoreCase: unknown, field: string): WaitCondition {
   if (typeof value !== "string" || value === "") throw new InvalidInputError(`${field} must be a non-empty regular expression; got ${describe(value)}.`);
-  if (value.length > WAIT_LIMITS.patternChars) {
-    throw new InvalidInputError(`${field} is ${value.length} characters; the limit is ${WAIT_LIMITS.patternChars}.`);
-  }
   if (ignoreCase !== undefined && typeof ignoreCase !== "boolean") throw new InvalidInputError(`${field.replace(/pattern$/, "ignoreCase")} must be true or false.`);
-  try {
-    const regex = RE2JS.compile(value, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
-    return { kind: "pattern", source: value, ignoreCase: ignoreCase === true, regex };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidInputError(`${field} is not a valid RE2 regular expression (no lookarounds or backreferences): ${reason}`);
-  }
+  const regex = compileSafePattern(value, { field, ignoreCase: ignoreCase === true });
+  return { kind: "pattern", source: value, ignoreCase: ignoreCase === true, regex };
 }
 
 function describe(value: unknown): string {
