@@ -4,6 +4,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
+import { projectJob } from "./scope.js";
 
 /** How long restart waits for the new run's first output to include it in the result. */
 const FIRST_OUTPUT_WAIT_MS = 400;
@@ -20,7 +21,7 @@ export function restartProcessTool(deps: ToolDeps): ToolDefinition {
     async execute(args, ctx) {
       const id = requireProcessId(args);
       const manager = await deps.manager();
-      const before = manager.get(id);
+      const before = projectJob(manager, id, ctx.directory);
       await ctx.ask({ permission: "bash", patterns: [before.command], always: [`${before.command.split(/\s+/)[0] ?? before.command} *`], metadata: { command: before.command, background: true, restart: true } });
       const report = await manager.restart(id, { reason: "restarted with restartProcess" });
       await waitForNewOutput(manager, id, report.firstLine);
