@@ -186,6 +186,45 @@ test("projects are isolated: another project's id is unknown to get, send, resta
   await projectB.call("killProcesses", { processId: foreign.id }, { session: "ses_b1" });
 });
 
+test("cwd outside the project asks external_directory as OpenCode's bash tool does; a refusal starts nothing", { timeout: 60_000 }, async () => {
+  const outside = path.resolve(projectA.dir, "../..");
+  const before = projectA.asked.length;
+  await assert.rejects(
+    projectA.call("createBackgroundProcess", { command: "sleep 300", name: "escaped", cwd: "../.." }, { deny: ["external_directory"] }),
+    /denied by rule: external_directory/,
+  );
+  const refused = projectA.asked.slice(before);
+  assert.deepEqual(refused.map((ask) => ask.permission), ["external_directory"], "asked before bash, and nothing else after the refusal");
+  const pattern = path.join(outside, "*");
+  assert.deepEqual(refused[0], {
+    permission: "external_directory",
+    patterns: [pattern],
+    always: [pattern],
+    metadata: { command: "sleep 300", directories: [outside], patterns: [pattern] },
+  });
+  const listed = await projectA.call("listBackgroundProcesses", { sessionId: "all" });
+  assert.doesNotMatch(listed.output, /escaped/, "nothing started");
+
+  // Allowed: it runs there.
+  const allowed = await projectA.call("createBackgroundProcess", { command: "pwd; sleep 300", name: "outside-ok", cwd: "../.." });
+  assert.match(allowed.output, new RegExp(`^cwd: ${outside}$`, "m"));
+  assert.deepEqual(projectA.asked.slice(-2).map((ask) => ask.permission), ["external_directory", "bash"]);
+  // Restarting runs it there again: asked again, and a refusal leaves the running one alone.
+  const outsideId = String(allowed.metadata?.processId);
+  await assert.rejects(projectA.call("restartProcess", { processId: outsideId }, { deny: ["external_directory"] }), /denied by rule: external_directory/);
+  const stillFirstRun = await projectA.call("getBackgroundProcess", { processId: outsideId });
+  assert.match(stillFirstRun.output, /^status: running/m);
+  assert.doesNotMatch(stillFirstRun.output, /^restarts:/m);
+
+  // Inside the project (or its worktree), and by default: only bash is asked.
+  for (const [args, worktree] of [[{ cwd: "sub" }, undefined], [{}, undefined], [{ cwd: path.join(projectA.dir, "sub") }, undefined], [{ cwd: ".." }, root]] as const) {
+    const mark = projectA.asked.length;
+    await projectA.call("createBackgroundProcess", { command: "sleep 300", name: "inside", ...args }, worktree ? { worktree } : {});
+    assert.deepEqual(projectA.asked.slice(mark).map((ask) => ask.permission), ["bash"], `cwd ${JSON.stringify(args)}`);
+  }
+  await projectA.call("killProcesses", { sessionId: "all", status: "running" });
+});
+
 test("session.deleted still ends only that session's session processes: its global one and other sessions' stay", { timeout: 60_000 }, async () => {
   const gone = await create(projectA, "ses_del", { command: "sleep 300", name: "gone" });
   const kept = await create(projectA, "ses_del", { command: "sleep 300", name: "kept-global", global: true });
