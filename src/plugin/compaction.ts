@@ -9,11 +9,14 @@ import type { ToolDeps } from "./tools/context.js";
 /** Most jobs listed in the block; the rest are counted. */
 export const COMPACTION_MAX_JOBS = 30;
 
-/** The block for one session: its active jobs plus the project's active global jobs; undefined if none. */
+/**
+ * The block for one session: its active jobs plus the project's active global jobs; undefined if
+ * none. Only this project's jobs: the tools treat any other id as unknown (tools/scope.ts).
+ */
 export function buildCompactionContext(jobs: readonly JobView[], sessionId: string, projectDir: string, now = Date.now()): string | undefined {
-  const active = jobs.filter((job) => job.status === "running" || job.status === "pending");
+  const active = jobs.filter((job) => (job.status === "running" || job.status === "pending") && job.projectDir === projectDir);
   const own = active.filter((job) => job.sessionId === sessionId);
-  const global = active.filter((job) => job.sessionId !== sessionId && job.scope === "global" && job.projectDir === projectDir);
+  const global = active.filter((job) => job.sessionId !== sessionId && job.scope === "global");
   const listed = [...own, ...global];
   if (listed.length === 0) return undefined;
   const shown = listed.slice(0, COMPACTION_MAX_JOBS).map((job) => {
@@ -35,9 +38,9 @@ export function compactionHook(deps: ToolDeps, projectDir: string): NonNullable<
   return async (input, output) => {
     try {
       const manager = await deps.manager();
-      const candidates = manager.list({ status: ["running", "pending"] }).filter((job) => job.sessionId === input.sessionID || job.projectDir === projectDir);
-      await manager.loadOutputs(candidates.map((job) => job.id));
-      const block = buildCompactionContext(manager.list({ status: ["running", "pending"] }), input.sessionID, projectDir);
+      const filter = { status: ["running", "pending"] as const, projectDir };
+      await manager.loadOutputs(manager.list(filter).map((job) => job.id));
+      const block = buildCompactionContext(manager.list(filter), input.sessionID, projectDir);
       if (block) output.context.push(block);
     } catch {
       // Compaction goes on without the block rather than failing.

@@ -53,3 +53,14 @@ test("the block is bounded: at most COMPACTION_MAX_JOBS entries, long names and 
   assert.match(block, /and 5 more \(listBackgroundProcesses shows all\)/);
   assert.ok(entries.every((line) => line.length < 250), "each entry is short");
 });
+
+test("only this project's jobs: a job of another project directory is left out, even the session's own (the tools would call its id unknown)", () => {
+  const jobs = [
+    view({ id: "d1", name: "here" }),
+    view({ id: "d2", name: "same-session-other-dir", projectDir: "/q" }),
+    view({ id: "d3", name: "other-dir-global", scope: "global", sessionId: "ses_b", projectDir: "/q" }),
+  ];
+  const block = buildCompactionContext(jobs, "ses_a", "/p", NOW) ?? "";
+  assert.match(block, /- d1 "here"/);
+  assert.doesNotMatch(block, /d2|d3/);
+});

@@ -26,9 +26,15 @@ export const tagsArg = z
   .array(z.string().min(1).max(LIMITS.tagChars))
   .max(LIMITS.tags);
 
-/** `sessionId: "current"` means the calling session: a model does not know its own id. */
+/** `sessionId: "all"`: every chat session of the project, asked for on purpose. */
+export const ALL_SESSIONS = "all";
+
+/**
+ * `sessionId: "current"` means the calling session: a model does not know its own id. "all" (and
+ * nothing) means no session filter; kill tells the two apart itself (see kill.ts).
+ */
 export function resolveSessionId(value: string | undefined, callingSessionId: string): string | undefined {
-  if (value === undefined || value === "") return undefined;
+  if (value === undefined || value === "" || value === ALL_SESSIONS) return undefined;
   return value === "current" ? callingSessionId : value;
 }
 

@@ -1,4 +1,5 @@
 // createBackgroundProcess: start a command in its own tmux window and say how to reach it.
+import path from "node:path";
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { LIMITS } from "../../core/create-input.js";
 import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "../../core/restart-policy.js";
@@ -9,6 +10,7 @@ import { waitForJob } from "../../core/waiter.js";
 import { parseWaitCondition, parseWaitTimeout } from "../../core/wait-condition.js";
 import { formatWaitLines } from "../wait-format.js";
 import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
+import { askExternalDirectory } from "./external-directory.js";
 
 const z = tool.schema;
 
@@ -38,7 +40,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       waitFor: waitConditionArg.optional().describe("Block until the process is ready before answering: \"exit\", { \"pattern\": \"listening on\" } (an output line matches) or { \"port\": 3000 } (accepts connections on 127.0.0.1/::1). Ends early if the process exits."),
       waitTimeoutMs: waitTimeoutArg.optional().describe("Longest waitFor wait in milliseconds. Default 60000, at most 600000."),
       notifyOnExit: z.boolean().optional().describe("true: when the process ends by itself (not killed by you), this session gets one message with its status, exit code and last lines."),
-      cwd: z.string().min(1).max(CWD_MAX_CHARS).optional().describe("Working directory, relative to the project directory (default: the project directory), e.g. \"packages/web\"."),
+      cwd: z.string().min(1).max(CWD_MAX_CHARS).optional().describe("Working directory, relative to the project directory (default: the project directory), e.g. \"packages/web\". One outside the project needs the external_directory permission, as for bash."),
       env: z
         .record(z.string().regex(ENV_NAME, "environment variable names are letters, digits and _, not starting with a digit").max(ENV_NAME_MAX_CHARS), z.string().max(ENV_VALUE_MAX_CHARS))
         .optional()
@@ -50,6 +52,9 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       // A bad waitFor is refused before anything starts.
       const waitFor = args.waitFor === undefined ? undefined : parseWaitCondition(args.waitFor, "waitFor");
       const waitTimeoutMs = parseWaitTimeout(args.waitTimeoutMs, "waitTimeoutMs");
+      // As OpenCode's bash tool does with its workdir: a cwd outside the project needs external_directory first.
+      const cwd = path.resolve(ctx.directory, args.cwd ?? ".");
+      await askExternalDirectory(ctx, cwd, args.command);
       await ctx.ask({ permission: "bash", patterns: [args.command], always: [`${args.command.split(/\s+/)[0] ?? args.command} *`], metadata: { command: args.command, background: true } });
       const manager = await deps.manager();
       const job = await manager.create({
@@ -60,7 +65,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         sessionId: ctx.sessionID,
         projectDir: ctx.directory,
         notifyOnExit: args.notifyOnExit ?? deps.defaults?.notifyOnExit,
-        cwd: args.cwd,
+        cwd,
         env: args.env,
         restart: args.restart,
         maxRestarts: args.maxRestarts,

@@ -5,6 +5,7 @@ import { GREP_MAX_CHARS } from "../../core/grep.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
+import { projectJob } from "./scope.js";
 
 const z = tool.schema;
 
@@ -26,10 +27,10 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       since: z.number().int().min(0).optional().describe("Line number to read from: the `next read since=N` of your previous read, to get only new output. 1 = from the start of the log."),
       grep: z.string().min(1).max(GREP_MAX_CHARS).optional().describe("Only show lines matching this regular expression (RE2: no lookaround/backreferences), e.g. \"(?i)error|warn\"."),
     },
-    async execute(args) {
+    async execute(args, ctx) {
       const id = requireProcessId(args);
       const manager = await deps.manager();
-      const job = manager.get(id);
+      const job = projectJob(manager, id, ctx.directory);
       const lines = args.lines ?? 100;
       const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
       const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));

@@ -11,10 +11,10 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "List background processes of this project, one line each: id, status, runtime, name, tags, scope and the last output line.",
-      "Filter by sessionId (\"current\" = this chat session), status, or tags (a process matches if it has any of them).",
+      "All chat sessions' processes by default; filter by sessionId (\"current\" = this chat session, \"all\" = every session, the default), status, or tags (a process matches if it has any of them).",
     ].join(" "),
     args: {
-      sessionId: z.string().max(200).optional().describe("Only processes started by this chat session; \"current\" means this one."),
+      sessionId: z.string().max(200).optional().describe("Only processes started by this chat session; \"current\" means this one, \"all\" (the default) every session of this project."),
       status: z.enum(STATUS_VALUES).optional().describe("Only processes in this state."),
       tags: tagsArg.optional().describe("Only processes carrying at least one of these tags."),
     },

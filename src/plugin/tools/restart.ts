@@ -4,6 +4,8 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
+import { projectJob } from "./scope.js";
+import { askExternalDirectory } from "./external-directory.js";
 
 /** How long restart waits for the new run's first output to include it in the result. */
 const FIRST_OUTPUT_WAIT_MS = 400;
@@ -20,7 +22,9 @@ export function restartProcessTool(deps: ToolDeps): ToolDefinition {
     async execute(args, ctx) {
       const id = requireProcessId(args);
       const manager = await deps.manager();
-      const before = manager.get(id);
+      const before = projectJob(manager, id, ctx.directory);
+      // The command runs again, in its old cwd: the same permissions as creating it, asked again.
+      await askExternalDirectory(ctx, before.cwd, before.command);
       await ctx.ask({ permission: "bash", patterns: [before.command], always: [`${before.command.split(/\s+/)[0] ?? before.command} *`], metadata: { command: before.command, background: true, restart: true } });
       const report = await manager.restart(id, { reason: "restarted with restartProcess" });
       await waitForNewOutput(manager, id, report.firstLine);

@@ -6,6 +6,7 @@ import { INPUT_LIMITS } from "../../core/send-input.js";
 import { formatStatus } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
+import { projectJob } from "./scope.js";
 
 const z = tool.schema;
 
@@ -31,6 +32,8 @@ export function sendProcessInputTool(deps: ToolDeps): ToolDefinition {
     async execute(args, ctx) {
       const id = requireProcessId(args);
       const manager = await deps.manager();
+      // Before the permission prompt: another project's id is unknown, and nobody is asked about it.
+      projectJob(manager, id, ctx.directory);
       const text = args.text ?? "";
       // Typed text can be a command for a shell or REPL: the user's bash rules decide, as for create.
       if (text) await ctx.ask({ permission: "bash", patterns: [text], always: [text], metadata: { processId: id, input: text } });

@@ -5,6 +5,7 @@ import { WAIT_LIMITS } from "../../core/wait-condition.js";
 import { waitForJob } from "../../core/waiter.js";
 import { formatWaitResult } from "../wait-format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
+import { projectJob } from "./scope.js";
 import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
 
 /** Waits for a background process instead of polling it with sleeps. */
@@ -24,6 +25,7 @@ export function waitForProcessTool(deps: ToolDeps): ToolDefinition {
     async execute(args, ctx) {
       const id = requireProcessId(args);
       const manager = await deps.manager();
+      projectJob(manager, id, ctx.directory);
       ctx.metadata({ title: `waiting for ${id}`, metadata: { processId: id } });
       const result = await waitForJob(manager, id, args.until, { signal: ctx.abort, timeoutMs: args.timeoutMs });
       const title = `${result.job.name} (${result.job.id}) ${result.outcome}`;
