@@ -61,7 +61,7 @@ export interface EnvDeliveryOptions {
 
 /**
  * Makes the FIFO at `fifo` (replacing whatever is there) and starts writing `payload` into it.
- * Resolves once the FIFO exists and the write has begun, so tmux can start the wrapper.
+ * Resolves once the FIFO exists and the first chunk is in it, so tmux can start the wrapper.
  */
 export async function offerEnvironment(fifo: string, payload: Buffer, options: EnvDeliveryOptions): Promise<EnvDelivery> {
   await fs.rm(fifo, { force: true });
@@ -73,10 +73,17 @@ export async function offerEnvironment(fifo: string, payload: Buffer, options: E
   let cancelled = false;
   const deadline = Date.now() + options.timeoutMs;
   const givenUp = () => cancelled || Date.now() > deadline || options.readerAlive?.() === false;
+  // The first chunk (all of a small payload: one atomic write) is in the pipe before we return,
+  // so the wrapper tmux starts next finds it there.
+  let offset = 0;
+  const first = await handle.write(payload, 0, payload.length).then(
+    ({ bytesWritten }) => { offset = bytesWritten; },
+    (error: unknown) => ((error as NodeJS.ErrnoException).code === "EAGAIN" ? undefined : error),
+  );
   const settled = (async (): Promise<EnvDeliveryResult> => {
     let result: EnvDeliveryResult = "abandoned";
     try {
-      let offset = 0;
+      if (first) throw first;
       while (offset < payload.length) {
         try {
           offset += (await handle.write(payload, offset, payload.length - offset)).bytesWritten;

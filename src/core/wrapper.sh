@@ -24,10 +24,11 @@ env_fifo=$job_dir/env
 if [[ -p $env_fifo ]] && exec {env_fd}<>"$env_fifo"; then
   rm -f -- "$env_fifo"
   if IFS=' ' read -r -t 10 -u "$env_fd" env_count env_mode && [[ $env_count =~ ^[0-9]{1,6}$ ]]; then
+    env_entries=()
     if [[ $env_mode == w ]]; then
-      mapfile -d '' -n "$env_count" -u "$env_fd" env_entries
+      # (-n 0 would mean "until end of file", which a pipe we hold open never reaches.)
+      (( env_count == 0 )) || mapfile -d '' -n "$env_count" -u "$env_fd" env_entries
     else
-      env_entries=()
       while (( ${#env_entries[@]} < env_count )) && IFS= read -r -d '' -t 10 -u "$env_fd" entry; do env_entries+=("$entry"); done
     fi
     if (( ${#env_entries[@]} == env_count )); then
