@@ -25,7 +25,7 @@ import {
 import { LogTailer } from "./log-tailer.js";
 import { LogCap } from "./log-cap.js";
 import { Restarter, type RestartReport } from "./restart.js";
-import { encodeEnvPayload, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
+import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
 import { readOutput, type OutputQuery } from "./output-reader.js";
 import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
@@ -118,12 +118,15 @@ export class JobManager {
   private readonly baseEnv: NodeJS.ProcessEnv;
   /** Environments on their way to a wrapper through its FIFO, by job id (env-pipe.ts). */
   private readonly envDeliveries = new Map<string, EnvDelivery>();
+  /** Keeps a spare FIFO in the state dir so create does not wait for mkfifo. */
+  private readonly fifos: FifoMaker;
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
     const env = options.env ?? process.env;
     this.baseEnv = env;
     this.config = resolveConfig(options.config, env);
+    this.fifos = new FifoMaker(this.config.stateDir);
     this.instanceId = options.instanceId ?? nanoid(12);
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
     this.debug = createDebugLog(this.config.stateDir, env);
@@ -165,6 +168,7 @@ export class JobManager {
     manager.debug("opened", { instanceId: manager.instanceId, observeOnly: manager.observeOnly, jobs: manager.jobs.size });
     manager.livenessTimer = setInterval(() => void manager.checkLiveness(), manager.config.livenessIntervalMs);
     manager.livenessTimer.unref();
+    if (!manager.observeOnly) manager.fifos.prepare();
     return manager;
   }
 
@@ -242,6 +246,7 @@ export class JobManager {
     const payload = encodeEnvPayload(jobEnvironment(base, job.meta.env, job.id));
     const delivery = await offerEnvironment(job.paths.env, payload, {
       timeoutMs: START_TIMEOUT_MS,
+      makeFifo: (fifo) => this.fifos.make(fifo),
       // Only a pane started for this delivery counts (a restart replaces an older, dead one).
       readerAlive: () => job.isActive && !(job.started && job.started.startedAt >= offeredAt && !isProcessAlive(job.started.panePid)),
     });
@@ -517,6 +522,7 @@ export class JobManager {
     // A short-lived caller (the CLI's run) must not take the environment with it: the pipe dies
     // with our end until the wrapper holds it. Usually a few ms; bounded by the delivery's limits.
     await Promise.all([...this.envDeliveries.values()].map((delivery) => delivery.settled));
+    await this.fifos.close();
     if (!this.observeOnly) {
       await Promise.all([...this.jobs.values()].filter((job) => job.isActive).map((job) => job.tailer.read().then(() => this.saveNotifyCursor(job)).catch(() => undefined)));
     }
