@@ -68,7 +68,6 @@ export interface EnvDeliveryOptions {
  * Resolves once the FIFO exists and the first chunk is in it, so tmux can start the wrapper.
  */
 export async function offerEnvironment(fifo: string, payload: Buffer, options: EnvDeliveryOptions): Promise<EnvDelivery> {
-  await fs.rm(fifo, { force: true });
   await (options.makeFifo ?? mkfifo)(fifo);
   const handle = await fs.open(fifo, constants.O_RDWR | constants.O_NONBLOCK).catch(async (error: unknown) => {
     await fs.rm(fifo, { force: true }).catch(() => undefined);
@@ -121,8 +120,9 @@ export async function offerEnvironment(fifo: string, payload: Buffer, options: E
   };
 }
 
-/** A new FIFO, readable and writable by the user only. */
+/** A new FIFO, readable and writable by the user only, replacing whatever `fifo` names. */
 export async function mkfifo(fifo: string): Promise<void> {
+  await fs.rm(fifo, { force: true });
   await execa("mkfifo", ["-m", "600", "--", fifo]);
 }
 
@@ -147,6 +147,7 @@ export class FifoMaker {
   async make(target: string): Promise<void> {
     const spare = await this.spare;
     this.spare = undefined;
+    // rename() replaces an older run's FIFO (or old plain env file) at the target atomically.
     const renamed = spare ? await fs.rename(spare, target).then(() => true, () => false) : false;
     if (!renamed) await mkfifo(target);
     this.prepare();
