@@ -108,6 +108,16 @@ describe("secrets", () => {
     assert.deepEqual(await filesHolding(sandbox.stateDir, big.slice(0, 64)), []);
   });
 
+  test("secrets: a plain env file an older version left in a job folder is removed when a manager opens", async () => {
+    const manager = await sandbox.open();
+    const job = await manager.create({ command: "true", scope: "global" });
+    await manager.waitForStatus(job.id, ["completed"], 15_000);
+    const legacy = path.join(sandbox.stateDir, "jobs", job.id, "env");
+    await fs.writeFile(legacy, `OPENAI_API_KEY=sk-test-legacy\0`, { mode: 0o600 });
+    await sandbox.open({ instanceId: "opens-later" });
+    assert.equal(await fs.lstat(legacy).then(() => "still there", () => "gone"), "gone");
+  });
+
   test("secrets: a job whose window never starts leaves no FIFO and no open writer behind", async () => {
     // tmux refuses a socket directory others can write to: the window cannot start.
     const socketParent = path.join(sandbox.stateDir, "unsafe-tmux-dir");
