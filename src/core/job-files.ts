@@ -28,6 +28,12 @@ export const JobMetaSchema = z.object({
   notifyOnExit: z.boolean().optional(),
   /** Automatic restarts: a job that failed by itself runs again, at most maxRestarts times. */
   restart: z.object({ policy: z.literal("on-failure"), maxRestarts: z.number().int().min(0) }).optional(),
+  /**
+   * The caller's `env` (the tool's env argument, which OpenCode keeps in the session history
+   * anyway), kept so restarts get it again. Never the inherited environment: that goes to the
+   * wrapper through a FIFO (env-pipe.ts) and is never written to disk.
+   */
+  env: z.record(z.string(), z.string()).optional(),
 });
 export type JobMeta = z.infer<typeof JobMetaSchema>;
 
@@ -83,6 +89,8 @@ export const RestartStateSchema = z.object({
   reason: z.string().optional(),
   /** Killed on request after run N failed: no automatic restart of run N. */
   stoppedRun: z.number().int().optional(),
+  /** First output line of the current run (absent: 1); waits search from it by default. */
+  firstLine: z.number().int().min(1).optional(),
 });
 export type RestartState = z.infer<typeof RestartStateSchema>;
 
@@ -103,6 +111,7 @@ export class JobPaths {
   get log() { return path.join(this.dir, "output.log"); }
   get command() { return path.join(this.dir, "command"); }
   get cwd() { return path.join(this.dir, "cwd"); }
+  /** The FIFO the wrapper reads its environment from (env-pipe.ts); a plain file in old versions. */
   get env() { return path.join(this.dir, "env"); }
   get ownerPid() { return path.join(this.dir, "owner-pid"); }
   get script() { return path.join(this.dir, "run.sh"); }
@@ -142,14 +151,6 @@ export async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T
   const parsed = schema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${file} is not a valid opencode-bg file: ${parsed.error.message}`);
   return parsed.data;
-}
-
-/** Serialises an environment as NUL-separated NAME=VALUE entries (what the wrapper reads). */
-export function encodeEnv(env: Record<string, string | undefined>): Buffer {
-  const entries = Object.entries(env)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined && isValidEnvName(entry[0]) && !entry[1].includes("\0"))
-    .map(([name, value]) => `${name}=${value}\0`);
-  return Buffer.from(entries.join(""), "utf8");
 }
 
 /** Names bash can export; anything else (e.g. "A-B" from some tools) is skipped, not fatal. */

@@ -19,12 +19,13 @@ import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
-  encodeEnv, NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
+  NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
   jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
 } from "./job-files.js";
 import { LogTailer } from "./log-tailer.js";
 import { LogCap } from "./log-cap.js";
 import { Restarter, type RestartReport } from "./restart.js";
+import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
 import { readOutput, type OutputQuery } from "./output-reader.js";
 import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
@@ -113,11 +114,19 @@ export class JobManager {
   private readonly restarts: Restarter;
   /** The capped log writer every window's pipe-pane runs (log-cap.ts). */
   private readonly logCap: LogCap;
+  /** This process's environment (options.env): what jobs start from, and restarts too. */
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  /** Environments on their way to a wrapper through its FIFO, by job id (env-pipe.ts). */
+  private readonly envDeliveries = new Map<string, EnvDelivery>();
+  /** Keeps a spare FIFO in the state dir so create does not wait for mkfifo. */
+  private readonly fifos: FifoMaker;
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
     const env = options.env ?? process.env;
+    this.baseEnv = env;
     this.config = resolveConfig(options.config, env);
+    this.fifos = new FifoMaker(this.config.stateDir);
     this.instanceId = options.instanceId ?? nanoid(12);
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
     this.debug = createDebugLog(this.config.stateDir, env);
@@ -133,6 +142,8 @@ export class JobManager {
       wrapperArgv: (paths) => this.wrapperArgv(paths),
       pipeCommand: (paths) => this.logCap.pipeCommand(paths.dir, paths.log),
       startWindow: (job, extraArgs) => this.startWindowRecovering(job, extraArgs),
+      offerEnvironment: (job) => this.offerEnvironment(job, this.baseEnv),
+      finalizeIfExited: (job) => this.finalizeIfExited(job),
       serverPid: () => this.session?.serverPid ?? 0,
       ensureLoaded: (job) => this.ensureLoaded(job),
       waitForExitMarker: (job, timeoutMs) => this.waitForExitMarker(job, timeoutMs),
@@ -157,6 +168,7 @@ export class JobManager {
     manager.debug("opened", { instanceId: manager.instanceId, observeOnly: manager.observeOnly, jobs: manager.jobs.size });
     manager.livenessTimer = setInterval(() => void manager.checkLiveness(), manager.config.livenessIntervalMs);
     manager.livenessTimer.unref();
+    if (!manager.observeOnly) manager.fifos.prepare();
     return manager;
   }
 
@@ -188,13 +200,12 @@ export class JobManager {
       createdAt: Date.now(),
       ...(valid.notifyOnExit === undefined ? {} : { notifyOnExit: valid.notifyOnExit }),
       ...(valid.restart ? { restart: valid.restart } : {}),
+      ...(Object.keys(valid.env).length > 0 ? { env: valid.env } : {}),
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
-    const env = { ...(input.baseEnv ?? process.env), ...valid.env, [JOB_MARKER_VARIABLE]: id };
     await Promise.all([
       writeFileAtomic(paths.command, valid.command),
       writeFileAtomic(paths.cwd, valid.cwd),
-      writeFileAtomic(paths.env, encodeEnv(env)),
       fs.writeFile(paths.script, wrapperScript(), { mode: 0o700 }),
       fs.writeFile(paths.log, "", { mode: 0o600 }),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
@@ -204,9 +215,15 @@ export class JobManager {
     this.emitStatus(job);
 
     try {
+      // In the FIFO before tmux starts the pane; read by the wrapper, never written to disk.
+      const delivery = await this.offerEnvironment(job, input.baseEnv ?? this.baseEnv);
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
       const startedAt = Date.now();
-      const window = await this.startWindowRecovering(job);
+      const window = await this.startWindowRecovering(job).catch(async (error: unknown) => {
+        delivery.cancel();
+        await delivery.settled;
+        throw error;
+      });
       job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
@@ -214,6 +231,30 @@ export class JobManager {
       await this.finish(job, { status: "failed", endedAt: Date.now(), error: `could not start: ${describeError(error)}` });
     }
     return job.view(this.instanceId);
+  }
+
+  /**
+   * Starts writing a job's environment (`base`, the caller's env from meta.json, the marker) into
+   * its FIFO for the wrapper about to start. An earlier delivery for the job ends first (its
+   * FIFO has the same name). The delivery gives up when the job ends, its pane dies or 30 s pass.
+   */
+  private async offerEnvironment(job: Job, base: NodeJS.ProcessEnv): Promise<EnvDelivery> {
+    const previous = this.envDeliveries.get(job.id);
+    previous?.cancel();
+    await previous?.settled;
+    const offeredAt = Date.now();
+    const payload = encodeEnvPayload(jobEnvironment(base, job.meta.env, job.id));
+    const delivery = await offerEnvironment(job.paths.env, payload, {
+      timeoutMs: START_TIMEOUT_MS,
+      makeFifo: (fifo) => this.fifos.make(fifo),
+      // Only a pane started for this delivery counts (a restart replaces an older, dead one).
+      readerAlive: () => job.isActive && !(job.started && job.started.startedAt >= offeredAt && !isProcessAlive(job.started.panePid)),
+    });
+    this.envDeliveries.set(job.id, delivery);
+    void delivery.settled.then(() => {
+      if (this.envDeliveries.get(job.id) === delivery) this.envDeliveries.delete(job.id);
+    });
+    return delivery;
   }
 
   /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */
@@ -287,6 +328,11 @@ export class JobManager {
     await this.ensureLoaded(job);
     await job.tailer.read();
     return readOutput({ ring: job.tailer.ring, pending: job.tailer.pendingLine(), logPath: job.paths.log }, options);
+  }
+
+  /** The current run's first output line: 1, or where the last restart's run began. */
+  runFirstLine(id: string): number {
+    return this.require(id).restartState?.firstLine ?? 1;
   }
 
   /** The argv a person runs to look at (and type into) a job's window. */
@@ -395,6 +441,9 @@ export class JobManager {
 
   private async killJob(job: Job, reason: string | undefined): Promise<KillReport> {
     await this.restarts.beforeKill(job);
+    // It may have ended by itself a moment ago (its exit.json is there, the watcher has not said
+    // so yet): record that first, or the cancel request below would call its own end "cancelled".
+    await this.finalizeIfExited(job);
     const previousStatus = job.status;
     const wasActive = job.isActive;
     if (wasActive) await writeJson(job.paths.cancel, { requestedAt: Date.now(), ...(reason ? { reason } : {}) });
@@ -470,6 +519,10 @@ export class JobManager {
     if (this.closed) return;
     this.closed = true;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
+    // A short-lived caller (the CLI's run) must not take the environment with it: the pipe dies
+    // with our end until the wrapper holds it. Usually a few ms; bounded by the delivery's limits.
+    await Promise.all([...this.envDeliveries.values()].map((delivery) => delivery.settled));
+    await this.fifos.close();
     if (!this.observeOnly) {
       await Promise.all([...this.jobs.values()].filter((job) => job.isActive).map((job) => job.tailer.read().then(() => this.saveNotifyCursor(job)).catch(() => undefined)));
     }
@@ -575,6 +628,13 @@ export class JobManager {
     return job.finalizing;
   }
 
+  /** Finalises now if the current run's exit.json is there (no need to wait for the watcher). */
+  private async finalizeIfExited(job: Job): Promise<void> {
+    if (!job.isActive) return;
+    const exit = this.restarts.current(job, await readJson(job.paths.exit, JobExitSchema).catch(() => undefined));
+    if (exit) await this.finalize(job);
+  }
+
   /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the server once and re-read. */
   private async readDeadPane(paneId: string): Promise<PaneRow | undefined> {
     let pane = await readPane(this.tmux, paneId);
@@ -601,6 +661,7 @@ export class JobManager {
 
   private async finish(job: Job, decided: JobOutcome): Promise<void> {
     if (!job.isActive) return;
+    this.envDeliveries.get(job.id)?.cancel();
     const outcome = this.restarts.stamp(job, decided);
     await writeJson(job.paths.outcome, outcome).catch(() => undefined);
     job.outcome = outcome;
@@ -736,6 +797,7 @@ export class JobManager {
       const paths = JobPaths.of(this.config.stateDir, id);
       const meta = await readJson(paths.meta, JobMetaSchema).catch(() => undefined);
       if (!meta) continue;
+      await removeLegacyEnvFile(paths);
       const job = this.track(meta, paths);
       job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
       job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
@@ -758,6 +820,15 @@ export class JobManager {
     // Failed jobs with restart: "on-failure" keep their schedule across OpenCode restarts.
     for (const job of this.jobs.values()) this.restarts.onOutcome(job);
   }
+}
+
+/**
+ * Versions before the FIFO left the whole environment (API keys included) in a plain `env` file
+ * for as long as the folder lived: remove it. A FIFO there is another instance's job starting.
+ */
+async function removeLegacyEnvFile(paths: JobPaths): Promise<void> {
+  const stat = await fs.lstat(paths.env).catch(() => undefined);
+  if (stat?.isFile()) await fs.rm(paths.env, { force: true }).catch(() => undefined);
 }
 
 function describeError(error: unknown): string {

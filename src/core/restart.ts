@@ -1,12 +1,15 @@
-// Restarting a job: a new run of the same command, cwd, environment, name and tags IN THE SAME
-// tmux window, its log continuing. Also the "on-failure" policy: a job that failed by itself is
+// Restarting a job: a new run of the same command, cwd, caller's env, name and tags IN THE SAME
+// tmux window, its log continuing. The rest of the environment is the restarting process's own
+// (nothing inherited is ever stored: env-pipe.ts). Also the "on-failure" policy: a job that failed by itself is
 // restarted after an exponential backoff, up to its maxRestarts, by exactly one instance.
 //
 // Every instance sees the same files. restart.json (the run number, and "restarting" while the
 // old run is ended and the new one started) is written FIRST, so no instance decides the old
 // run's end meanwhile; exit.json and outcome.json carry the run that wrote them, so a late file
 // from an older run is recognised as stale wherever it is read; started.json then names the new
-// process, and restart.json "done" closes the restart. Instances that did not restart the job
+// process, and restart.json "done" closes the restart (with the new run's first line, where
+// waits start searching). A new run that ended while the restart was recorded is recorded at
+// once from its exit.json, not by the liveness poll seconds later. Instances that did not restart the job
 // follow through the watcher (and re-read while a restart is under way, since chokidar drops
 // quick successive changes of one file).
 import { promises as fs } from "node:fs";
@@ -16,6 +19,7 @@ import { respawnPane } from "../tmux/respawn.js";
 import type { TmuxClient } from "../tmux/client.js";
 import type { CoreConfig } from "./config.js";
 import type { DebugLog } from "./debug.js";
+import type { EnvDelivery } from "./env-pipe.js";
 import { InvalidInputError } from "./errors.js";
 import type { Job, JobView } from "./job.js";
 import {
@@ -41,6 +45,10 @@ export interface RestartHost {
   pipeCommand(paths: JobPaths): Promise<string>;
   /** A new window for a job whose window is gone, running the wrapper with `extraArgs`. */
   startWindow(job: Job, extraArgs: string[]): Promise<StartedWindow>;
+  /** Puts the job's environment (this process's, plus the caller's env) in its FIFO for the new run. */
+  offerEnvironment(job: Job): Promise<EnvDelivery>;
+  /** Records the current run's end now if its exit.json is there. */
+  finalizeIfExited(job: Job): Promise<void>;
   serverPid(): number;
   ensureLoaded(job: Job): Promise<void>;
   waitForExitMarker(job: Job, timeoutMs: number): Promise<void>;
@@ -56,7 +64,7 @@ export interface RestartReport {
   previousStatus: JobStatus;
   /** Processes of the old run (or its leftovers) that were signalled. */
   signalled: number;
-  /** First output line number of the new run (read with since=firstLine). */
+  /** First output line number of the new run (read with since=firstLine; waits search from it). */
   firstLine: number;
   /** False when the old window was gone and the job got a new one. */
   sameWindow: boolean;
@@ -70,6 +78,8 @@ const OLD_EXIT_MARKER_WAIT_MS = 1000;
 export class Restarter {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly followers = new Map<string, NodeJS.Timeout>();
+  /** Jobs whose restart is being recorded here (restart.json "restarting" until "done"). */
+  private readonly recording = new Set<string>();
   private closed = false;
 
   constructor(private readonly host: RestartHost) {}
@@ -92,7 +102,7 @@ export class Restarter {
 
   /** No instance decides a job's end while it is being restarted (here, or by a live other instance). */
   blocksFinalize(job: Job): boolean {
-    if (job.restarting) return true;
+    if (this.recording.has(job.id)) return true;
     const state = job.restartState;
     return state?.phase === "restarting" && state.by.instanceId !== this.host.instanceId && isProcessAlive(state.by.pid);
   }
@@ -109,7 +119,9 @@ export class Restarter {
     if (job.restarting) return job.restarting as Promise<RestartReport>;
     if (!job.started && job.isActive) throw new InvalidInputError(`job ${job.id} is still starting; restart it once it runs.`);
     if (this.blocksFinalize(job)) throw new InvalidInputError(`job ${job.id} is being restarted by another OpenCode right now.`);
+    this.recording.add(job.id);
     const restarting = this.restartNow(job, options).finally(() => {
+      this.recording.delete(job.id);
       job.restarting = undefined;
     });
     job.restarting = restarting;
@@ -225,7 +237,12 @@ export class Restarter {
       // The current wrapper (a job made by an older version gets the one that knows run numbers).
       await fs.writeFile(job.paths.script, wrapperScript(), { mode: 0o700 });
       await this.adoptIfOrphaned(job);
-      const respawned = await this.respawn(job, run);
+      const delivery = await host.offerEnvironment(job);
+      const respawned = await this.respawn(job, run).catch(async (error: unknown) => {
+        delivery.cancel();
+        await delivery.settled;
+        throw error;
+      });
       sameWindow = respawned.sameWindow;
       job.started = respawned.started;
       await writeJson(job.paths.started, job.started);
@@ -233,14 +250,17 @@ export class Restarter {
     } catch (error) {
       failure = error;
     }
-    state = { ...state, phase: "done", at: Date.now() };
+    state = { ...state, phase: "done", at: Date.now(), firstLine };
     job.restartState = state;
     await writeJson(job.paths.restart, state).catch(() => undefined);
+    this.recording.delete(job.id);
     if (failure) {
       host.debug("restart failed", { jobId: job.id, error: String(failure) });
       await host.finish(job, { status: "failed", endedAt: Date.now(), error: `could not restart: ${failure instanceof Error ? failure.message : String(failure)}` });
     } else {
       host.emitStatus(job);
+      // A run that ended while the restart was recorded had its exit event ignored: record it now.
+      await host.finalizeIfExited(job).catch(() => undefined);
     }
     return { job: host.view(job), run, previousStatus, signalled, firstLine, sameWindow };
   }

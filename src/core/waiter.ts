@@ -18,6 +18,11 @@ export interface WaitOptions {
   tailLines?: number | undefined;
   /** Pause between port checks. Default 200 ms. */
   portIntervalMs?: number | undefined;
+  /**
+   * First output line a pattern may match. Default: the current run's first line, so after a
+   * restart the previous run's output does not count; 1 searches the whole log.
+   */
+  since?: number | undefined;
 }
 
 /**
@@ -47,9 +52,9 @@ export interface WaitResult {
 type Ending = { outcome: WaitOutcome; line?: NumberedLine; host?: LoopbackHost };
 
 /**
- * Waits for `condition` on job `id`. A pattern is checked against the output already kept in
- * memory (the ring buffer: the last 2000 lines / 1 MiB) and every line after it, so a server that
- * already said "listening" answers at once. Complete lines only: an unfinished last line (a prompt
+ * Waits for `condition` on job `id`. A pattern is checked against the current run's output
+ * already kept in memory (the ring buffer: the last 2000 lines / 1 MiB) and every line after it,
+ * so a server that already said "listening" answers at once (but not a run before a restart). Complete lines only: an unfinished last line (a prompt
  * without a newline) is not matched. Unknown ids and invalid conditions throw before waiting.
  */
 export async function waitForJob(
@@ -60,13 +65,13 @@ export async function waitForJob(
 ): Promise<WaitResult> {
   const parsed = parseWaitCondition(condition);
   const timeoutMs = parseWaitTimeout(options.timeoutMs);
-  manager.get(id);
+  const since = Math.max(1, Math.floor(options.since ?? manager.runFirstLine(id)));
   const startedAt = Date.now();
-  let ending = await race(manager, id, parsed, timeoutMs, options);
+  let ending = await race(manager, id, parsed, timeoutMs, options, since);
   // A job's end is announced after its last output is read, but re-check the kept lines once:
   // a pattern printed in the very last moment still counts as seen.
   if (ending.outcome === "exited" && parsed.kind === "pattern") {
-    const line = firstMatch(parsed, (await manager.output(id, { since: 1 })).lines);
+    const line = firstMatch(parsed, (await manager.output(id, { since })).lines);
     if (line) ending = { outcome: "matched", line };
   }
   const tail = await manager.output(id, { lines: Math.max(0, options.tailLines ?? 10) });
@@ -82,7 +87,7 @@ export async function waitForJob(
   };
 }
 
-function race(manager: JobManager, id: string, condition: WaitCondition, timeoutMs: number, options: WaitOptions): Promise<Ending> {
+function race(manager: JobManager, id: string, condition: WaitCondition, timeoutMs: number, options: WaitOptions, since: number): Promise<Ending> {
   const startedAt = Date.now();
   return new Promise<Ending>((resolve, reject) => {
     const cleanups: (() => void)[] = [];
@@ -118,7 +123,7 @@ function race(manager: JobManager, id: string, condition: WaitCondition, timeout
     }));
     if (condition.kind === "pattern") {
       cleanups.push(manager.on("line", (jobId, text, no) => {
-        if (jobId !== id || !lineMatches(condition, text)) return;
+        if (jobId !== id || no < since || !lineMatches(condition, text)) return;
         if (!initial) return finish({ outcome: "matched", line: { no, text } });
         if (!early || no < early.no) early = { no, text };
       }));
@@ -126,7 +131,7 @@ function race(manager: JobManager, id: string, condition: WaitCondition, timeout
 
     void (async () => {
       if (condition.kind === "pattern") {
-        const kept = firstMatch(condition, (await manager.output(id, { since: 1 })).lines);
+        const kept = firstMatch(condition, (await manager.output(id, { since })).lines);
         const best = kept && (!early || kept.no <= early.no) ? kept : early;
         if (best) return finish({ outcome: "matched", line: best });
       }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # opencode-bg job wrapper, copied into every job folder as run.sh. Arguments: the job folder,
 # and the run number (restarts so far; default 0), which goes into exit.json.
-# Runs the job's command as 'bash -c' would, in the caller's cwd and environment, records the
-# exit status atomically in exit.json, prints an invisible end marker, and waits a moment so
-# tmux copies the last output to the log before the pty closes.
+# Runs the job's command as 'bash -c' would, in the caller's cwd and environment (which comes
+# through a FIFO, see below), records the exit status atomically in exit.json, prints an
+# invisible end marker, and waits a moment so tmux copies the last output to the log before the
+# pty closes.
 job_dir=$1
 obg_run=${2:-0}
 [[ $obg_run =~ ^[0-9]{1,9}$ ]] || obg_run=0
@@ -12,9 +13,35 @@ if [[ -z ${OPENCODE_BG_CLEAN:-} ]]; then
   exec /usr/bin/env -i OPENCODE_BG_CLEAN=1 "TERM=${TERM:-screen}" "$BASH" "$0" "$job_dir" "$obg_run"
 fi
 pane_term=$TERM
-# Each entry is NAME=VALUE (names checked before they were written): export it as it is.
-# shellcheck disable=SC2163
-while IFS= read -r -d '' entry; do export -- "$entry"; done < "$job_dir/env"
+# The environment comes through a FIFO (env-pipe.ts), never a file: it holds API keys. Opened
+# read-write so the open never blocks, and its name removed at once: nobody else can read it, and
+# the writer knows we hold it. A header "<count> <mode>\n", then <count> NAME=VALUE entries
+# (names checked before they were written), each exported as it is. Mode "w": all of it was in
+# the pipe before we started, so no timeouts (bash reads a pipe a byte at a time; a timeout
+# costs more syscalls per byte); "t": it streams in, and a writer that died must not hang us.
+env_error="the job's environment did not arrive (the OpenCode or CLI that started it exited first?)"
+env_fifo=$job_dir/env
+if [[ -p $env_fifo ]] && exec {env_fd}<>"$env_fifo"; then
+  rm -f -- "$env_fifo"
+  if IFS=' ' read -r -t 10 -u "$env_fd" env_count env_mode && [[ $env_count =~ ^[0-9]{1,6}$ ]]; then
+    env_entries=()
+    if [[ $env_mode == w ]]; then
+      # (-n 0 would mean "until end of file", which a pipe we hold open never reaches.)
+      (( env_count == 0 )) || mapfile -d '' -n "$env_count" -u "$env_fd" env_entries
+    else
+      while (( ${#env_entries[@]} < env_count )) && IFS= read -r -d '' -t 10 -u "$env_fd" entry; do env_entries+=("$entry"); done
+    fi
+    if (( ${#env_entries[@]} == env_count )); then
+      # One at a time: a read-only name (e.g. UID) must not stop the rest.
+      # shellcheck disable=SC2163
+      for entry in "${env_entries[@]}"; do export -- "$entry"; done
+      env_error=
+    fi
+    unset env_entries entry
+  fi
+  exec {env_fd}<&-
+fi
+unset env_fifo env_fd env_count env_mode
 export TERM=$pane_term
 unset OPENCODE_BG_CLEAN TMUX TMUX_PANE
 job_id=$OPENCODE_BG_JOB
@@ -78,7 +105,10 @@ IFS= read -r -d '' job_cwd < "$job_dir/cwd"
 IFS= read -r -d '' job_command < "$job_dir/command"
 # A restarted job's log continues: a visible line separates the runs.
 (( obg_run > 0 )) && printf -- '--- opencode-bg: restart %d (%(%Y-%m-%d %H:%M:%S)T) ---\n' "$obg_run" -1
-if cd -- "$job_cwd"; then
+if [[ -n $env_error ]]; then
+  printf 'opencode-bg: %s\n' "$env_error" >&2
+  status=1
+elif cd -- "$job_cwd"; then
   # In the background so the traps above run at once. Without job control bash would give a
   # background command /dev/null as stdin and ignore Ctrl-C in it: give it the pty and the
   # default signal actions back. It stays in our (foreground) process group.

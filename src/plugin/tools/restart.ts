@@ -31,7 +31,8 @@ export function restartProcessTool(deps: ToolDeps): ToolDefinition {
       const job = manager.get(id);
       const output = await manager.output(id, { since: report.firstLine, lines: 40 });
       const head = `restarted ${job.id} "${job.name}" (restart ${report.run}; was ${report.previousStatus}; ${report.signalled} old process(es) ended; ${report.sameWindow ? "same tmux window" : "new tmux window: the old one was closed"})`;
-      const text = [head, formatJobDetails(job, formatAttach(manager.attachCommand(id)), output)].join("\n");
+      const firstLine = `new run's output starts at line ${report.firstLine} (waitForProcess searches from there)`;
+      const text = [head, firstLine, formatJobDetails(job, formatAttach(manager.attachCommand(id)), output)].join("\n");
       ctx.metadata({ title: `${job.name} (${job.id}) restarted`, metadata: { processId: job.id, status: job.status, restarts: job.restarts } });
       return { title: `${job.name} (${job.id}) restarted, ${job.status}`, output: text, metadata: { processId: job.id, status: job.status, restarts: job.restarts } };
     },

@@ -13,7 +13,7 @@ export function waitForProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
       "Wait until a background process exits (until: \"exit\"), prints an output line matching a regular expression (until: { pattern }), or accepts TCP connections on a port on 127.0.0.1/::1 (until: { port }).",
-      "Lines already in its output count, so waiting for \"listening\" after the server printed it returns at once.",
+      "Lines already in its output count, so waiting for \"listening\" after the server printed it returns at once; after a restart, only the new run's lines count.",
       "Returns the matching line and its number, or the exit status and last lines; if the process ends first, or timeoutMs passes (default 60000, at most 600000), it says so with the last lines.",
       "Use it instead of sleep loops, e.g. after starting a dev server or to wait for a build to finish.",
     ].join(" "),
