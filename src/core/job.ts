@@ -1,5 +1,5 @@
 // One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
-import type { JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
+import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "./log-tailer.js";
 
 /** A snapshot of a job for callers (tools, CLI, sidebar): plain data, safe to serialise. */
@@ -61,6 +61,10 @@ export class Job {
   restartState: RestartState | undefined;
   /** This instance's restart of the job, while it runs. */
   restarting: Promise<unknown> | undefined;
+  /** A kill asked here for this run: decides "cancelled" even if cancel.json could not be written. */
+  cancelRequest: { run: number; cancel: JobCancel } | undefined;
+  /** The last record (outcome.json) this instance failed to write, for the kill's report. */
+  recordError: string | undefined;
 
   constructor(
     readonly meta: JobMeta,

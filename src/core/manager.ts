@@ -28,7 +28,8 @@ import { Restarter, type RestartReport } from "./restart.js";
 import { readOutput, type OutputQuery } from "./output-reader.js";
 import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
-import { isProcessAlive, killJobProcesses } from "./process-tree.js";
+import { isProcessAlive, killJobProcesses, type ProcessSummary } from "./process-tree.js";
+import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
 
@@ -64,6 +65,10 @@ export interface KillReport {
   /** Processes that got SIGTERM, and those that needed SIGKILL. */
   signalled: number;
   forced: number;
+  /** The job's processes still alive after the kill (pid and command line); normally none. */
+  survivors: ProcessSummary[];
+  /** Records (cancel.json, outcome.json) that could not be written, e.g. on a full disk; the kill went on. */
+  recordErrors?: string[];
 }
 
 export interface OutputRead {
@@ -207,7 +212,7 @@ export class JobManager {
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
       const startedAt = Date.now();
       const window = await this.startWindowRecovering(job);
-      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt };
+      job.started = { ...window, ...paneStartTimeOf(window.panePid), serverPid: this.session?.serverPid ?? 0, startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
@@ -397,13 +402,18 @@ export class JobManager {
     await this.restarts.beforeKill(job);
     const previousStatus = job.status;
     const wasActive = job.isActive;
-    if (wasActive) await writeJson(job.paths.cancel, { requestedAt: Date.now(), ...(reason ? { reason } : {}) });
-    const result = await killJobProcesses({
-      marker: { name: JOB_MARKER_VARIABLE, value: job.id },
-      ...(job.started ? { rootPid: job.started.panePid } : {}),
-      graceMs: this.config.killGraceMs,
-    });
+    const recordErrors: string[] = [];
+    if (wasActive) {
+      // The decision is kept in memory too, so the job still ends "cancelled" when cancel.json
+      // cannot be written (full disk, read-only state dir): a failed record never stops the signals.
+      const cancel = { requestedAt: Date.now(), ...(reason ? { reason } : {}) };
+      job.cancelRequest = { run: job.restartState?.run ?? 0, cancel };
+      await writeJson(job.paths.cancel, cancel).catch((error) => recordErrors.push(`cancel.json: ${describeError(error)}`));
+    }
+    job.recordError = undefined;
+    const result = await killJobProcesses({ ...jobProcessesOf(job), graceMs: this.config.killGraceMs });
     if (wasActive) await this.finalize(job, EXIT_FILE_WAIT_MS);
+    if (job.recordError) recordErrors.push(job.recordError);
     // Window ids restart with the tmux server: only a live server that hosted it still has it.
     if (job.started && isProcessAlive(job.started.serverPid)) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
     return {
@@ -413,6 +423,8 @@ export class JobManager {
       status: job.status,
       signalled: result.signalled.length,
       forced: result.forced.length,
+      survivors: result.survivors,
+      ...(recordErrors.length ? { recordErrors } : {}),
     };
   }
 
@@ -559,7 +571,8 @@ export class JobManager {
       if (exit && !this.observeOnly) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
       const existing = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
       if (existing) return this.adoptOutcome(job, existing);
-      const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
+      const asked = job.cancelRequest?.run === (job.restartState?.run ?? 0) ? job.cancelRequest.cancel : undefined;
+      const cancel = asked ?? (await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined));
       const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
       let pane: PaneRow | undefined;
       if (!exit && job.started && !serverGone) {
@@ -602,7 +615,10 @@ export class JobManager {
   private async finish(job: Job, decided: JobOutcome): Promise<void> {
     if (!job.isActive) return;
     const outcome = this.restarts.stamp(job, decided);
-    await writeJson(job.paths.outcome, outcome).catch(() => undefined);
+    // Kept in memory whatever happens on disk; a kill reports the failed record.
+    await writeJson(job.paths.outcome, outcome).catch((error) => {
+      job.recordError = `outcome.json: ${describeError(error)}`;
+    });
     job.outcome = outcome;
     this.emitStatus(job);
     this.restarts.onOutcome(job);

@@ -78,13 +78,30 @@ export function formatKillReports(reports: readonly KillReport[]): string {
   if (reports.length === 0) return "No matching background processes: nothing was killed.";
   return reports
     .map((report) => {
+      const tail = formatKillProblems(report).map((problem) => `; ${problem}`).join("");
       if (report.previousStatus !== "running" && report.previousStatus !== "pending") {
-        return `${report.id} "${report.name}" had already ${report.status}${report.signalled ? `; ended ${report.signalled} leftover process(es)` : ""}; window closed`;
+        return `${report.id} "${report.name}" had already ${report.status}${report.signalled ? `; ended ${report.signalled} leftover process(es)` : ""}; window closed${tail}`;
       }
       const forced = report.forced ? `, ${report.forced} needed SIGKILL` : "";
-      return `${report.id} "${report.name}" ${report.status} (${report.signalled} process(es) signalled${forced})`;
+      return `${report.id} "${report.name}" ${report.status} (${report.signalled} process(es) signalled${forced})${tail}`;
     })
     .join("\n");
+}
+
+/**
+ * What a kill could not do, said plainly: "1 process survived: pid 4242 (sleep 300)" and
+ * "could not record cancel.json: ENOSPC ...". Empty when everything went well. (CLI too.)
+ */
+export function formatKillProblems(report: Pick<KillReport, "survivors" | "recordErrors">): string[] {
+  const problems: string[] = [];
+  const survivors = report.survivors ?? [];
+  if (survivors.length > 0) {
+    const list = survivors.slice(0, 5).map((p) => `pid ${p.pid} (${truncate(p.command, 80)})`).join(", ");
+    const more = survivors.length > 5 ? ` and ${survivors.length - 5} more` : "";
+    problems.push(`${survivors.length} process${survivors.length === 1 ? "" : "es"} survived: ${list}${more}`);
+  }
+  for (const error of report.recordErrors ?? []) problems.push(`could not record ${truncate(error, 200)} (the kill went on)`);
+  return problems;
 }
 
 export function truncate(text: string, max: number): string {
