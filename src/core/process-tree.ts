@@ -155,6 +155,30 @@ export async function hasEnvMarker(pid: number, name: string, value: string): Pr
   return false;
 }
 
+/** The values of `names` in a process's initial environment (absent names are left out); {} if unreadable. */
+export async function readEnvValues(pid: number, names: readonly string[]): Promise<Record<string, string>> {
+  let env: Buffer;
+  try {
+    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+  } catch (error) {
+    if (isVanished(error)) return {};
+    throw error;
+  }
+  const out: Record<string, string> = {};
+  for (const entry of env.toString("utf8").split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const name = entry.slice(0, eq);
+    if (names.includes(name)) out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Whether this exact process (pid + start time) is still alive; cheap (one stat read). */
+export function isSameProcessAlive(target: ProcessIdentity): boolean {
+  return readStartTime(target.pid) === target.startTime;
+}
+
 /** Cheap liveness check for the job manager: kill(pid, 0), EPERM = alive, zombie = dead. */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -1,7 +1,7 @@
 // Issue 8 items 4 and 5, the words: survivors and unwritten records appear in the kill result.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { formatKillProblems, formatKillReports } from "../../src/plugin/format.js";
+import { formatHandleNote, formatKillProblems, formatKillReports } from "../../src/plugin/format.js";
 import type { KillReport } from "../../src/core/manager.js";
 
 const base: KillReport = { id: "abc12345", name: "web", previousStatus: "running", status: "cancelled", signalled: 3, forced: 0, survivors: [] };
@@ -25,5 +25,19 @@ describe("kill result text", () => {
   test("a record that could not be written is reported, and the kill went on", () => {
     const text = formatKillReports([{ ...base, recordErrors: ["cancel.json: ENOSPC: no space left on device"] }]);
     assert.match(text, /cancelled \(3 process\(es\) signalled\); could not record cancel\.json: ENOSPC: no space left on device \(the kill went on\)/);
+  });
+});
+
+describe("lost handles in list lines", () => {
+  test("a running job whose folder was deleted says so", () => {
+    assert.equal(formatHandleNote({ status: "running", detached: "folder-deleted", processesLeft: 0 }), "folder deleted");
+  });
+  test("a stray job says its folder is gone and how many processes it has", () => {
+    assert.equal(formatHandleNote({ status: "running", detached: "stray", processesLeft: 2 }), "stray: its folder is gone, 2 processes; kill ends them");
+  });
+  test("an ended job with live processes says how many still run", () => {
+    assert.equal(formatHandleNote({ status: "failed", detached: undefined, processesLeft: 1 }), "1 process still running; kill ends them");
+    assert.equal(formatHandleNote({ status: "failed", detached: undefined, processesLeft: 0 }), "");
+    assert.equal(formatHandleNote({ status: "running" }), "");
   });
 });
