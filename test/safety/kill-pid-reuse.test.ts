@@ -4,10 +4,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, promises as fs, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
 import { isProcessAlive } from "../../src/core/process-tree.js";
+import { JobPaths } from "../../src/core/job-files.js";
 
 const NS_LAST_PID = "/proc/sys/kernel/ns_last_pid";
 const TRIALS = 10;
@@ -65,6 +67,59 @@ function readCmdline(pid: number): string {
   }
 }
 
+/** started.json as an older version wrote it: no pane start time. */
+async function dropStartTime(jobId: string): Promise<void> {
+  const file = JobPaths.of(sandbox.stateDir, jobId).started;
+  const started = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, unknown>;
+  assert.equal(typeof started.paneStartTime, "number", "started.json records the pane's start time");
+  delete started.paneStartTime;
+  await fs.writeFile(file, JSON.stringify(started));
+}
+
+/** Reaped, not just a zombie: only then can the kernel hand the pid out again. */
+async function waitReaped(pid: number): Promise<void> {
+  // tmux 3.3a can miss a SIGCHLD and leave the pane a zombie: poke it, as the manager does.
+  const serverPid = Number(sandbox.tmux("display-message", "-p", "#{pid}").trim());
+  await eventually(() => {
+    if (existsSync(`/proc/${pid}`)) process.kill(serverPid, "SIGCHLD");
+    return !existsSync(`/proc/${pid}`);
+  }, 5000, "the pane process to be reaped");
+}
+
+describe("older started.json (no start time)", () => {
+  test("old record: a running job is still killed whole, its pane process found by the wrapper in its argv", { timeout: 60_000 }, async () => {
+    const pidsFile = path.join(sandbox.stateDir, "pids-old-record");
+    // The double-forked `env -i nohup` sleep has no marker, no parent, no terminal and ignores
+    // SIGHUP: only the pane's session (it did not setsid) ties it to the job, and that counts
+    // only for a verified pane process.
+    const command = `(env -i nohup sleep 303 </dev/null >/dev/null 2>&1 & echo $! >> "$PIDS"); echo $$ >> "$PIDS"; sleep 300`;
+    const job = await manager.create({ command, name: "old-record", scope: "global", env: { PIDS: pidsFile } });
+    const pids = await eventually(async () => {
+      const found = (await fs.readFile(pidsFile, "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
+      return found.length >= 2 ? found : undefined;
+    }, 10_000, "the job's processes");
+    await dropStartTime(job.id);
+    const fresh = await sandbox.open();
+    const [report] = await fresh.kill({ ids: [job.id] });
+    assert.equal(report?.status, "cancelled");
+    assert.deepEqual([...pids, job.pid ?? 0].filter(isProcessAlive), [], "every process, the pane's too, is dead");
+  });
+
+  test("old record + pid reuse: killing a finished job spares an unrelated session leader that got its old pid", { skip, timeout: 60_000 }, async () => {
+    const job = await manager.create({ command: "true", name: "old-reuse", scope: "global" });
+    await manager.waitForStatus(job.id);
+    assert.ok(job.pid);
+    await dropStartTime(job.id);
+    await waitReaped(job.pid);
+    const innocent = await placeInnocent(job.pid);
+    if (innocent === undefined) return; // another process took the pid every time: nothing placed
+    const fresh = await sandbox.open();
+    await fresh.kill({ ids: [job.id] });
+    assert.ok(isProcessAlive(innocent) && readCmdline(innocent) === "innocent 300", "the innocent lives");
+    process.kill(innocent, "SIGKILL");
+  });
+});
+
 describe("pid reuse", { skip }, () => {
   test(`pid reuse: killing a finished job spares an unrelated session leader that got its old pid (${TRIALS} trials)`, { timeout: 180_000 }, async () => {
     let placed = 0;
@@ -77,13 +132,7 @@ describe("pid reuse", { skip }, () => {
       assert.equal(done.status, "completed");
       const panePid = job.pid;
       assert.ok(panePid);
-      // Reaped, not just a zombie: only then can the kernel hand the pid out again.
-      // tmux 3.3a can miss a SIGCHLD and leave the pane a zombie: poke it, as the manager does.
-      const serverPid = Number(sandbox.tmux("display-message", "-p", "#{pid}").trim());
-      await eventually(() => {
-        if (existsSync(`/proc/${panePid}`)) process.kill(serverPid, "SIGCHLD");
-        return !existsSync(`/proc/${panePid}`);
-      }, 5000, "the pane process to be reaped");
+      await waitReaped(panePid);
       const innocent = await placeInnocent(panePid);
       if (innocent === undefined) continue;
       placed++;
