@@ -10,6 +10,8 @@ import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux
 import type { JobManager } from "../../src/core/manager.js";
 import { JobPaths } from "../../src/core/job-files.js";
 import { isProcessAlive } from "../../src/core/process-tree.js";
+import { listBackgroundProcessesTool } from "../../src/plugin/tools/list.js";
+import { killProcessesTool } from "../../src/plugin/tools/kill.js";
 
 let sandbox: TmuxSandbox;
 let other: TmuxSandbox;
@@ -72,9 +74,15 @@ describe("no process without a handle", () => {
     assert.equal(stray.status, "running");
     assert.equal(stray.detached, "stray");
     assert.ok((stray.processesLeft ?? 0) >= 1);
-    const [report] = await fresh.kill({ ids: [job.id] });
-    assert.equal(report?.status, "cancelled");
-    assert.ok((report?.signalled ?? 0) >= 1);
+    // The plugin's tools, as a model in any project calls them: list shows it, kill by id ends it.
+    const deps = { manager: async () => fresh };
+    const ctx = { directory: "/some/project", sessionID: "ses_x" } as never;
+    const listed = await listBackgroundProcessesTool(deps).execute({} as never, ctx);
+    const listText = typeof listed === "string" ? listed : listed.output;
+    assert.match(listText, new RegExp(`${job.id} running \\(stray: its folder is gone`), listText);
+    const killed = await killProcessesTool(deps).execute({ processId: job.id } as never, ctx);
+    const killText = typeof killed === "string" ? killed : killed.output;
+    assert.match(killText, new RegExp(`${job.id} "stray: .*" cancelled \\([1-9]`), killText);
     assert.deepEqual(pids.filter(isProcessAlive), [], "every marker process is dead");
     // The wrapper (the pane's process) exports the markers itself, so /proc shows them only in its
     // children; it ends on its own once its command is gone.
