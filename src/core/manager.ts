@@ -102,6 +102,8 @@ const EXIT_FILE_WAIT_MS = 1500;
 const START_TIMEOUT_MS = 30_000;
 const RESUME_TAIL_BYTES = 2 * 1024 * 1024;
 const FINISHED_TAIL_BYTES = 256 * 1024;
+/** A kill waits at most this long for cancel.json before it signals anyway. */
+const CANCEL_RECORD_WAIT_MS = 1000;
 /** After a job lost its window, wait this long for SIGHUP to take effect before looking for leftovers. */
 const LEFTOVER_SCAN_DELAY_MS = 300;
 
@@ -414,16 +416,25 @@ export class JobManager {
     const previousStatus = job.status;
     const wasActive = job.isActive;
     const recordErrors: string[] = [];
+    let cancelRecorded: Promise<void> | undefined;
     if (wasActive) {
       // The decision is kept in memory too, so the job still ends "cancelled" when cancel.json
       // cannot be written (full disk, read-only state dir): a failed record never stops the signals.
       const cancel = { requestedAt: Date.now(), ...(reason ? { reason } : {}) };
       job.cancelRequest = { run: job.restartState?.run ?? 0, cancel };
+      // Recorded before the signals, so other instances see the cancel before the exit it causes;
+      // but a record that fails or hangs (full disk, stuck mount) never holds the signals back.
       // A job whose folder is gone has nowhere to record anything (and must not get a new folder).
-      if (!job.detached) await writeJson(job.paths.cancel, cancel).catch((error) => recordErrors.push(`cancel.json: ${describeError(error)}`));
+      if (!job.detached) {
+        cancelRecorded = writeJson(job.paths.cancel, cancel).catch((error) => {
+          recordErrors.push(`cancel.json: ${describeError(error)}`);
+        });
+        await Promise.race([cancelRecorded, sleep(CANCEL_RECORD_WAIT_MS)]);
+      }
     }
     job.recordError = undefined;
     const result = await killJobProcesses({ ...jobProcessesOf(job), graceMs: this.config.killGraceMs });
+    await cancelRecorded;
     if (wasActive) await this.finalize(job, job.detached ? 0 : EXIT_FILE_WAIT_MS);
     if (job.recordError) recordErrors.push(job.recordError);
     // What is left of the job now is exactly what survived this kill.
@@ -798,7 +809,7 @@ export class JobManager {
       command: first.command,
       cwd: "/",
       windowName: windowNameFor("stray", id),
-      createdAt: Date.now(),
+      createdAt: Math.round(first.startedAt),
     };
     const job = this.track(meta, paths);
     job.detached = "stray";

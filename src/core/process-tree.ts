@@ -245,7 +245,11 @@ export async function collectJobMembers(options: CollectOptions): Promise<Proces
   // Descendants of members are members: a child that dropped the marker (env -i) and left the
   // session (setsid) is still found while its parent lives.
   const children = new Map<number, ProcessInfo[]>();
-  for (const p of live) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  for (const p of live) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
   const queue = [...members];
   for (let p = queue.pop(); p; p = queue.pop()) {
     for (const child of children.get(p.pid) ?? []) {
