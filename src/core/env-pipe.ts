@@ -13,7 +13,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { nanoid } from "nanoid";
 import { isValidEnvName } from "./job-files.js";
-import { JOB_MARKER_VARIABLE } from "./wrapper.js";
+import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "./wrapper.js";
 
 /**
  * A payload this small fits in any pipe (one page, the smallest buffer Linux gives a pipe), so it
@@ -29,8 +29,19 @@ const POLL_MS = 10;
  * The environment a job runs with: the base (the creating or restarting process's own), the
  * caller's `env` on top, and the marker every process of the job carries (process-tree.ts).
  */
-export function jobEnvironment(base: NodeJS.ProcessEnv, callerEnv: Readonly<Record<string, string>> | undefined, jobId: string): Record<string, string | undefined> {
-  return { ...base, ...callerEnv, [JOB_MARKER_VARIABLE]: jobId };
+export function jobEnvironment(
+  base: NodeJS.ProcessEnv,
+  callerEnv: Readonly<Record<string, string>> | undefined,
+  jobId: string,
+  stateDir: string,
+): Record<string, string | undefined> {
+  return {
+    ...base,
+    ...callerEnv,
+    [JOB_MARKER_VARIABLE]: jobId,
+    // Whose job it is: a later manager adopts marker processes only of its own state dir (marker-scan.ts).
+    [STATE_MARKER_VARIABLE]: path.resolve(stateDir),
+  };
 }
 
 /** What the wrapper reads: a header line, then the NUL-terminated entries. */

@@ -42,6 +42,12 @@ export const JobStartedSchema = z.object({
   windowId: z.string(),
   paneId: z.string(),
   panePid: z.number().int(),
+  /**
+   * panePid's start time (field 22 of /proc/PID/stat, clock ticks after boot): with it the kill
+   * tells the job's pane process from an unrelated one that got the same pid later. Absent in
+   * files of older versions (then only the env marker and the wrapper's argv identify the job).
+   */
+  paneStartTime: z.number().int().optional(),
   serverPid: z.number().int(),
   startedAt: z.number(),
 });
@@ -131,8 +137,14 @@ export function jobsDir(stateDir: string): string {
 /** Writes a file readable only by the user, via a temp file and rename so readers never see half. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await fs.writeFile(temp, data, { mode: 0o600 });
-  await fs.rename(temp, file);
+  try {
+    await fs.writeFile(temp, data, { mode: 0o600 });
+    await fs.rename(temp, file);
+  } catch (error) {
+    // A full disk leaves a partial temp file: give its space back.
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function writeJson(file: string, value: unknown): Promise<void> {

@@ -1,6 +1,13 @@
 // One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
-import type { JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
+import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "./log-tailer.js";
+import { isSameProcessAlive, type ProcessIdentity } from "./process-tree.js";
+
+/**
+ * A job that lost its folder: "folder-deleted" = it was tracked here when its folder vanished;
+ * "stray" = only its marker processes were found (a manager opened after the folder was gone).
+ */
+export type Detached = "folder-deleted" | "stray";
 
 /** A snapshot of a job for callers (tools, CLI, sidebar): plain data, safe to serialise. */
 export interface JobView {
@@ -40,6 +47,13 @@ export interface JobView {
   endedByRequest: boolean;
   /** How many times the job was restarted (restartProcess or its restart policy); 0 = first run. */
   restarts: number;
+  /** Set when the job's folder is gone; its processes are still listed and killable. */
+  detached?: Detached | undefined;
+  /**
+   * Processes of the job still running although it has ended (its window or tmux server went
+   * away under processes that ignore SIGHUP), or a stray job's processes. Kill ends them.
+   */
+  processesLeft?: number;
   /** restart: "on-failure" from create, if given. */
   restartPolicy: { policy: "on-failure"; maxRestarts: number } | undefined;
   /** Automatic restarts used (counts against restartPolicy.maxRestarts; a restart by hand resets it). */
@@ -61,6 +75,14 @@ export class Job {
   restartState: RestartState | undefined;
   /** This instance's restart of the job, while it runs. */
   restarting: Promise<unknown> | undefined;
+  /** A kill asked here for this run: decides "cancelled" even if cancel.json could not be written. */
+  cancelRequest: { run: number; cancel: JobCancel } | undefined;
+  /** The last record (outcome.json) this instance failed to write, for the kill's report. */
+  recordError: string | undefined;
+  /** The job's folder is gone (see Detached); nothing is written for it any more. */
+  detached: Detached | undefined;
+  /** Marker processes found alive after the job ended, or a stray job's processes (see marker-scan.ts). */
+  leftovers: ProcessIdentity[] = [];
 
   constructor(
     readonly meta: JobMeta,
@@ -74,7 +96,7 @@ export class Job {
 
   get status(): JobStatus {
     if (this.outcome) return this.outcome.status;
-    return this.started ? "running" : "pending";
+    return this.started || this.detached === "stray" ? "running" : "pending";
   }
 
   get isActive(): boolean {
@@ -114,6 +136,9 @@ export class Job {
       notifyOnExit: meta.notifyOnExit === true,
       endedByRequest: outcome?.requested === true,
       restarts: this.restartState?.run ?? 0,
+      detached: this.detached,
+      // One stat read per leftover: only jobs that lost their window or folder have any.
+      processesLeft: this.leftovers.filter(isSameProcessAlive).length,
       restartPolicy: meta.restart ? { ...meta.restart } : undefined,
       automaticRestarts: this.restartState?.automatic ?? 0,
     };

@@ -16,7 +16,7 @@ import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
 import { BackgroundError, InvalidInputError, UnknownJobError } from "./errors.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
-import { newJobId, windowNameFor } from "./ids.js";
+import { JOB_ID_PATTERN, newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
   NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
@@ -29,9 +29,11 @@ import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type Env
 import { readOutput, type OutputQuery } from "./output-reader.js";
 import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
-import { isProcessAlive, killJobProcesses } from "./process-tree.js";
+import { collectJobMembers, isProcessAlive, isSameProcessAlive, killJobProcesses, type ProcessSummary } from "./process-tree.js";
+import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
+import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
@@ -65,6 +67,10 @@ export interface KillReport {
   /** Processes that got SIGTERM, and those that needed SIGKILL. */
   signalled: number;
   forced: number;
+  /** The job's processes still alive after the kill (pid and command line); normally none. */
+  survivors: ProcessSummary[];
+  /** Records (cancel.json, outcome.json) that could not be written, e.g. on a full disk; the kill went on. */
+  recordErrors?: string[];
 }
 
 export interface OutputRead {
@@ -97,6 +103,10 @@ const EXIT_FILE_WAIT_MS = 1500;
 const START_TIMEOUT_MS = 30_000;
 const RESUME_TAIL_BYTES = 2 * 1024 * 1024;
 const FINISHED_TAIL_BYTES = 256 * 1024;
+/** A kill waits at most this long for cancel.json before it signals anyway. */
+const CANCEL_RECORD_WAIT_MS = 1000;
+/** After a job lost its window, wait this long for SIGHUP to take effect before looking for leftovers. */
+const LEFTOVER_SCAN_DELAY_MS = 300;
 
 export class JobManager {
   readonly instanceId: string;
@@ -224,7 +234,7 @@ export class JobManager {
         await delivery.settled;
         throw error;
       });
-      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt };
+      job.started = { ...window, ...paneStartTimeOf(window.panePid), serverPid: this.session?.serverPid ?? 0, startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
@@ -243,7 +253,7 @@ export class JobManager {
     previous?.cancel();
     await previous?.settled;
     const offeredAt = Date.now();
-    const payload = encodeEnvPayload(jobEnvironment(base, job.meta.env, job.id));
+    const payload = encodeEnvPayload(jobEnvironment(base, job.meta.env, job.id, this.config.stateDir));
     const delivery = await offerEnvironment(job.paths.env, payload, {
       timeoutMs: START_TIMEOUT_MS,
       makeFifo: (fifo) => this.fifos.make(fifo),
@@ -421,7 +431,9 @@ export class JobManager {
    */
   async restart(id: string, options: { reason?: string } = {}): Promise<RestartReport> {
     this.assertOpen();
-    return this.restarts.restart(this.require(id), options);
+    const job = this.require(id);
+    if (job.detached) throw new InvalidInputError(`job ${id}'s folder was deleted: it can be killed, not restarted.`);
+    return this.restarts.restart(job, options);
   }
 
   // ---- kill ---------------------------------------------------------------------------------
@@ -446,13 +458,31 @@ export class JobManager {
     await this.finalizeIfExited(job);
     const previousStatus = job.status;
     const wasActive = job.isActive;
-    if (wasActive) await writeJson(job.paths.cancel, { requestedAt: Date.now(), ...(reason ? { reason } : {}) });
-    const result = await killJobProcesses({
-      marker: { name: JOB_MARKER_VARIABLE, value: job.id },
-      ...(job.started ? { rootPid: job.started.panePid } : {}),
-      graceMs: this.config.killGraceMs,
-    });
-    if (wasActive) await this.finalize(job, EXIT_FILE_WAIT_MS);
+    const recordErrors: string[] = [];
+    let cancelRecorded: Promise<void> | undefined;
+    if (wasActive) {
+      // The decision is kept in memory too, so the job still ends "cancelled" when cancel.json
+      // cannot be written (full disk, read-only state dir): a failed record never stops the signals.
+      const cancel = { requestedAt: Date.now(), ...(reason ? { reason } : {}) };
+      job.cancelRequest = { run: job.restartState?.run ?? 0, cancel };
+      // Recorded before the signals, so other instances see the cancel before the exit it causes;
+      // but a record that fails or hangs (full disk, stuck mount) never holds the signals back.
+      // A job whose folder is gone has nowhere to record anything (and must not get a new folder).
+      if (!job.detached) {
+        cancelRecorded = writeJson(job.paths.cancel, cancel).catch((error) => {
+          recordErrors.push(`cancel.json: ${describeError(error)}`);
+        });
+        await Promise.race([cancelRecorded, sleep(CANCEL_RECORD_WAIT_MS)]);
+      }
+    }
+    job.recordError = undefined;
+    const result = await killJobProcesses({ ...jobProcessesOf(job), graceMs: this.config.killGraceMs });
+    await cancelRecorded;
+    if (wasActive) await this.finalize(job, job.detached ? 0 : EXIT_FILE_WAIT_MS);
+    if (job.recordError) recordErrors.push(job.recordError);
+    // What is left of the job now is exactly what survived this kill.
+    const survivorPids = new Set(result.survivors.map((p) => p.pid));
+    job.leftovers = job.leftovers.filter((p) => survivorPids.has(p.pid));
     // Window ids restart with the tmux server: only a live server that hosted it still has it.
     if (job.started && isProcessAlive(job.started.serverPid)) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
     return {
@@ -462,6 +492,8 @@ export class JobManager {
       status: job.status,
       signalled: result.signalled.length,
       forced: result.forced.length,
+      survivors: result.survivors,
+      ...(recordErrors.length ? { recordErrors } : {}),
     };
   }
 
@@ -612,7 +644,8 @@ export class JobManager {
       if (exit && !this.observeOnly) await this.waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
       const existing = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
       if (existing) return this.adoptOutcome(job, existing);
-      const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
+      const asked = job.cancelRequest?.run === (job.restartState?.run ?? 0) ? job.cancelRequest.cancel : undefined;
+      const cancel = asked ?? (await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined));
       const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
       let pane: PaneRow | undefined;
       if (!exit && job.started && !serverGone) {
@@ -622,6 +655,9 @@ export class JobManager {
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
       if (this.restarts.blocksFinalize(job)) return;
       await this.finish(job, outcome);
+      // Its window or tmux server went away: processes that ignore SIGHUP may live on without one.
+      const lostWindow = serverGone || (!pane && !exit) || exit?.interrupted === "HUP";
+      if (lostWindow && !outcome.requested) void this.findLeftovers(job).catch(() => undefined);
     })().finally(() => {
       job.finalizing = undefined;
     });
@@ -663,7 +699,12 @@ export class JobManager {
     if (!job.isActive) return;
     this.envDeliveries.get(job.id)?.cancel();
     const outcome = this.restarts.stamp(job, decided);
-    await writeJson(job.paths.outcome, outcome).catch(() => undefined);
+    // Kept in memory whatever happens on disk; a kill reports the failed record.
+    if (!job.detached) {
+      await writeJson(job.paths.outcome, outcome).catch((error) => {
+        job.recordError = `outcome.json: ${describeError(error)}`;
+      });
+    }
     job.outcome = outcome;
     this.emitStatus(job);
     this.restarts.onOutcome(job);
@@ -738,10 +779,16 @@ export class JobManager {
         if (job) void this.restarts.onStateFile(job).catch(() => undefined);
         return;
       case "removed":
-        if (job) {
-          job.tailer.close();
-          this.jobs.delete(event.jobId);
+        if (!job) return;
+        if (job.isActive && job.started) {
+          // Its processes still run: keep the handle (list shows it, kill ends it). Issue 8 item 6.
+          job.detached = "folder-deleted";
+          this.debug("job folder deleted while running", { jobId: job.id });
+          this.emitStatus(job);
+          return;
         }
+        job.tailer.close();
+        this.jobs.delete(event.jobId);
         return;
     }
   }
@@ -772,11 +819,70 @@ export class JobManager {
   private async checkLiveness(): Promise<void> {
     for (const job of this.jobs.values()) {
       if (!job.isActive || job.finalizing) continue;
-      if (job.started) {
+      if (job.detached === "stray") {
+        // One stat read per process: a stray ends when the last of its processes does.
+        if (!job.leftovers.some(isSameProcessAlive)) {
+          void this.finish(job, { status: "failed", endedAt: Date.now(), error: "its processes ended; its folder had been deleted, so no exit status was kept" }).catch(() => undefined);
+        }
+      } else if (job.started) {
         if (!isProcessAlive(job.started.panePid) || !isProcessAlive(job.started.serverPid)) void this.finalize(job, 500).catch(() => undefined);
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" }).catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * One /proc scan when the manager opens (issue 8 item 6): marker processes of this state dir
+   * whose job folder is gone become stray jobs (listed, killable); those of a job that already
+   * ended are shown as still running.
+   */
+  private async adoptMarkedProcesses(): Promise<void> {
+    const found = await scanMarkedProcesses(this.config.stateDir, new Set(this.jobs.keys()));
+    for (const [id, processes] of found) {
+      const job = this.jobs.get(id);
+      if (job) {
+        if (!job.isActive) job.leftovers = processes.map(({ pid, startTime }) => ({ pid, startTime }));
+        continue;
+      }
+      const paths = JobPaths.of(this.config.stateDir, id);
+      // A folder that exists but could not be read is not ours to second-guess.
+      if (!JOB_ID_PATTERN.test(id) || (await fs.access(paths.dir).then(() => true, () => false))) continue;
+      this.adoptStray(id, paths, processes);
+    }
+  }
+
+  private adoptStray(id: string, paths: JobPaths, processes: MarkedProcess[]): void {
+    const first = processes[0] as MarkedProcess;
+    const meta: JobMeta = {
+      version: 1,
+      id,
+      name: `stray: ${first.command}`.slice(0, 200),
+      tags: [],
+      scope: "global",
+      owner: { instanceId: "", pid: 0 },
+      command: first.command,
+      cwd: "/",
+      windowName: windowNameFor("stray", id),
+      createdAt: Math.round(first.startedAt),
+    };
+    const job = this.track(meta, paths);
+    job.detached = "stray";
+    job.loaded = Promise.resolve(); // no log to load: the folder is gone
+    job.leftovers = processes.map(({ pid, startTime }) => ({ pid, startTime }));
+    this.debug("stray job adopted", { jobId: id, processes: processes.map((p) => p.pid) });
+    this.emitStatus(job);
+  }
+
+  /** After a job lost its window: its marker processes still alive a moment later (SIGHUP had its chance). */
+  private async findLeftovers(job: Job): Promise<void> {
+    await sleep(LEFTOVER_SCAN_DELAY_MS);
+    if (this.closed || job.isActive) return;
+    const members = await collectJobMembers({ marker: { name: JOB_MARKER_VARIABLE, value: job.id } });
+    job.leftovers = members;
+    if (members.length > 0) {
+      this.debug("processes outlived their job's window", { jobId: job.id, pids: members.map((p) => p.pid) });
+      this.emitStatus(job);
     }
   }
 
@@ -815,6 +921,7 @@ export class JobManager {
         await this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" });
       }
     }
+    await this.adoptMarkedProcesses().catch((error) => this.debug("marker scan failed", { error: String(error) }));
     // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
     if (orphans.length > 0 && !this.observeOnly) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
     // Failed jobs with restart: "on-failure" keep their schedule across OpenCode restarts.

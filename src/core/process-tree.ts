@@ -1,9 +1,17 @@
 // Finds and kills every process of one background job, including the ones that escaped the
 // tmux pane (nohup, setsid, double-fork, `set -m`): see docs/tmux.md "Killing without orphans".
-// A job's processes are its pane's process group and session plus every process whose
-// /proc/PID/environ carries the job's marker. Linux only; Node 20 and Bun 1.3 (no child_process).
+// A process belongs to a job only if it provably does (pids are reused: issue 8):
+// - its /proc/PID/environ carries the job's marker;
+// - or the job's root (the tmux pane's process) is verified, by its start time recorded when the
+//   window started (or, for jobs recorded without one, by its command line naming the job's
+//   wrapper), and the process is in the root's process group or session, or holds the root's
+//   terminal (the pane's /dev/pts/N) open: that catches `env -i setsid cmd` and double forks;
+// - or its parent is a member (a child that dropped the marker while its parent lives);
+// - or it was a member in an earlier round of the same kill (pid + start time unchanged).
+// Right before each signal the pid's start time is read again; a changed one is skipped.
+// Linux only; Node 20 and Bun 1.3 (no child_process).
 
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import pLimit from "p-limit";
@@ -40,6 +48,30 @@ export interface CollectOptions {
   marker: EnvMarker;
   /** The job's root: the tmux pane's process, a session leader (pid = pgid = sid). */
   rootPid?: number;
+  /**
+   * rootPid's start time (field 22 of /proc/PID/stat) recorded when it started. Its process
+   * group, session and terminal count only while a live rootPid has this start time.
+   */
+  rootStartTime?: number | undefined;
+  /**
+   * For roots recorded without a start time (older started.json): the root is verified when one
+   * of its command-line arguments is exactly this (the job's wrapper script path).
+   */
+  rootArgument?: string | undefined;
+  /** Identities proven in an earlier round: still members while pid and start time match. */
+  known?: readonly ProcessIdentity[];
+}
+
+/** A process at one moment: pid plus start time, which together survive pid reuse. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: number;
+}
+
+/** A process named for a person: pid and command line. */
+export interface ProcessSummary {
+  pid: number;
+  command: string;
 }
 
 export interface KillOptions extends CollectOptions {
@@ -54,8 +86,8 @@ export interface KillResult {
   signalled: number[];
   /** Pids that needed SIGKILL (ignored TERM, or appeared during the grace period). */
   forced: number[];
-  /** Job processes still alive at the end; should be empty. */
-  survivors: number[];
+  /** Job processes still alive at the end, with their command lines; should be empty. */
+  survivors: ProcessSummary[];
   /** Pids we were not permitted to signal (EPERM). */
   denied: number[];
 }
@@ -123,6 +155,30 @@ export async function hasEnvMarker(pid: number, name: string, value: string): Pr
   return false;
 }
 
+/** The values of `names` in a process's initial environment (absent names are left out); {} if unreadable. */
+export async function readEnvValues(pid: number, names: readonly string[]): Promise<Record<string, string>> {
+  let env: Buffer;
+  try {
+    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+  } catch (error) {
+    if (isVanished(error)) return {};
+    throw error;
+  }
+  const out: Record<string, string> = {};
+  for (const entry of env.toString("utf8").split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const name = entry.slice(0, eq);
+    if (names.includes(name)) out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Whether this exact process (pid + start time) is still alive; cheap (one stat read). */
+export function isSameProcessAlive(target: ProcessIdentity): boolean {
+  return readStartTime(target.pid) === target.startTime;
+}
+
 /** Cheap liveness check for the job manager: kill(pid, 0), EPERM = alive, zombie = dead. */
 export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -159,32 +215,114 @@ function protectedPids(procs: ProcessInfo[]): Set<number> {
   return out;
 }
 
-/** All live processes of one job: pgid/sid of rootPid, plus everything carrying the marker. */
+/** All live processes of one job (see the header for what counts); pids only. */
 export async function collectJobProcesses(options: CollectOptions): Promise<number[]> {
+  return (await collectJobMembers(options)).map((p) => p.pid);
+}
+
+/** All live processes of one job, as identities (pid + start time) to signal safely. */
+export async function collectJobMembers(options: CollectOptions): Promise<ProcessIdentity[]> {
   validate(options);
   const { marker, rootPid } = options;
   const procs = await scanProcesses();
   const self = procs.find((p) => p.pid === process.pid);
   const skip = protectedPids(procs);
-  // The kernel does not reuse a pid while it still names a process group or session, so
-  // members whose pgid/sid is rootPid belong to the job even after the root itself exited.
-  // Never widen to our own group or session, though, whatever rootPid we were handed.
-  const byRoot = rootPid !== undefined && rootPid !== self?.pgrp && rootPid !== self?.sid;
+  const live = procs.filter((p) => !skip.has(p.pid) && !DEAD_STATES.has(p.state));
+  const root = rootPid === undefined ? undefined : live.find((p) => p.pid === rootPid);
+  // Never widen to our own group or session, whatever rootPid we were handed.
+  const byRoot = root !== undefined && root.pid !== self?.pgrp && root.pid !== self?.sid && (await rootVerified(root, options));
+  const tty = byRoot ? await terminalOf(root.pid) : undefined;
+  const known = new Map((options.known ?? []).map((p) => [p.pid, p.startTime]));
   const matches = await Promise.all(
-    procs.map(async (p) => {
-      if (skip.has(p.pid) || DEAD_STATES.has(p.state)) return false;
-      if (byRoot && (p.pgrp === rootPid || p.sid === rootPid)) return true;
-      return hasEnvMarker(p.pid, marker.name, marker.value);
+    live.map(async (p) => {
+      if (known.get(p.pid) === p.startTime) return true;
+      if (byRoot && (p.pgrp === root.pid || p.sid === root.pid)) return true;
+      if (await hasEnvMarker(p.pid, marker.name, marker.value)) return true;
+      return tty !== undefined && (await holdsFile(p.pid, tty));
     }),
   );
-  return procs.filter((_, i) => matches[i]).map((p) => p.pid);
+  const members = new Set(live.filter((_, i) => matches[i]));
+  // Descendants of members are members: a child that dropped the marker (env -i) and left the
+  // session (setsid) is still found while its parent lives.
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of live) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const queue = [...members];
+  for (let p = queue.pop(); p; p = queue.pop()) {
+    for (const child of children.get(p.pid) ?? []) {
+      if (members.has(child)) continue;
+      members.add(child);
+      queue.push(child);
+    }
+  }
+  return [...members].map((p) => ({ pid: p.pid, startTime: p.startTime }));
+}
+
+/** The root is the job's: same start time as recorded, or (old records) its wrapper in argv. */
+async function rootVerified(root: ProcessInfo, options: CollectOptions): Promise<boolean> {
+  if (options.rootStartTime !== undefined) return root.startTime === options.rootStartTime;
+  if (options.rootArgument === undefined) return false;
+  return (await readCmdline(root.pid)).includes(options.rootArgument);
+}
+
+/** The pane's terminal, as the root holds it on stdin: "/dev/pts/N", or undefined. */
+async function terminalOf(pid: number): Promise<string | undefined> {
+  const target = await readlink(`/proc/${pid}/fd/0`).catch(() => undefined);
+  return target && /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
+}
+
+/** Whether any of the process's open files is `file`; false if unreadable. */
+async function holdsFile(pid: number, file: string): Promise<boolean> {
+  let fds: string[];
+  try {
+    fds = await procReads(() => readdir(`/proc/${pid}/fd`));
+  } catch (error) {
+    if (isVanished(error)) return false;
+    throw error;
+  }
+  for (const fd of fds) {
+    const target = await procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined);
+    if (target === file) return true;
+  }
+  return false;
+}
+
+/** argv of a process ([] if gone or unreadable). */
+async function readCmdline(pid: number): Promise<string[]> {
+  const text = await procReads(() => readFile(`/proc/${pid}/cmdline`, "utf8")).catch(() => "");
+  return text.split("\0").filter((arg, i, all) => arg !== "" || i < all.length - 1);
+}
+
+/** The start time of a live process (field 22 of /proc/PID/stat), or undefined if it is gone. */
+export function readStartTime(pid: number): number | undefined {
+  try {
+    const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return info && !DEAD_STATES.has(info.state) ? info.startTime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** pid and command line ("sleep 300"), or the kernel's short name when argv is unreadable. */
+export async function describeProcess(pid: number): Promise<ProcessSummary> {
+  const argv = await readCmdline(pid);
+  if (argv.length > 0) return { pid, command: argv.join(" ") };
+  const info = await readStat(pid).catch(() => undefined);
+  return { pid, command: info ? `[${info.comm}]` : "?" };
 }
 
 type SignalOutcome = "sent" | "gone" | "denied";
 
-function signal(pid: number, sig: NodeJS.Signals): SignalOutcome {
+// The start time is read again right before the signal: a pid that ended and was reused since
+// it was collected is skipped. (A reuse within the few microseconds between this read and kill()
+// remains possible; Node has no pidfd_send_signal.)
+function signal(target: ProcessIdentity, sig: NodeJS.Signals): SignalOutcome {
+  if (readStartTime(target.pid) !== target.startTime) return "gone";
   try {
-    process.kill(pid, sig);
+    process.kill(target.pid, sig);
     return "sent";
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -216,16 +354,23 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
   validate(options);
   const graceMs = options.graceMs ?? 3000;
   const pollMs = Math.max(1, options.pollMs ?? 50);
-  const collect = () => collectJobProcesses({ marker: options.marker, rootPid: options.rootPid });
+  // Everything proven a member in any round stays one while its pid keeps its start time: the
+  // root dies of the TERM, and its group, session and terminal no longer prove anything then.
+  const known = new Map<number, ProcessIdentity>();
+  const collect = async () => {
+    const found = await collectJobMembers({ ...options, known: [...known.values()] });
+    for (const p of found) known.set(p.pid, p);
+    return found;
+  };
   const signalled: number[] = [];
   const forced = new Set<number>();
   const denied = new Set<number>();
 
   const initial = await collect();
-  for (const pid of initial) {
-    const outcome = signal(pid, "SIGTERM");
-    if (outcome === "sent") signalled.push(pid);
-    else if (outcome === "denied") denied.add(pid);
+  for (const target of initial) {
+    const outcome = signal(target, "SIGTERM");
+    if (outcome === "sent") signalled.push(target.pid);
+    else if (outcome === "denied") denied.add(target.pid);
   }
   await waitGone(signalled, graceMs, pollMs);
 
@@ -234,16 +379,17 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
   let rest = initial.length === 0 ? [] : await collect();
   for (let round = 0; rest.length > 0 && round < FORCE_ROUNDS; round++) {
     const killed: number[] = [];
-    for (const pid of rest) {
-      const outcome = signal(pid, "SIGKILL");
+    for (const target of rest) {
+      const outcome = signal(target, "SIGKILL");
       if (outcome === "sent") {
-        killed.push(pid);
-        forced.add(pid);
-      } else if (outcome === "denied") denied.add(pid);
+        killed.push(target.pid);
+        forced.add(target.pid);
+      } else if (outcome === "denied") denied.add(target.pid);
     }
     await waitGone(killed, FORCE_WAIT_MS, pollMs);
     rest = await collect();
     if (killed.length === 0) break; // only EPERM left: retrying will not help
   }
-  return { signalled, forced: [...forced], survivors: rest, denied: [...denied] };
+  const survivors = await Promise.all(rest.map((p) => describeProcess(p.pid)));
+  return { signalled, forced: [...forced], survivors, denied: [...denied] };
 }

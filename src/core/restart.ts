@@ -28,7 +28,8 @@ import {
 } from "./job-files.js";
 import { isProcessAlive, killJobProcesses } from "./process-tree.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
-import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
+import { wrapperScript } from "./wrapper.js";
+import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
 
 /** What the manager lends the restarter: its tmux, config and a few internals. */
 export interface RestartHost {
@@ -224,11 +225,7 @@ export class Restarter {
     let failure: unknown;
     try {
       // The old run's whole tree (or what a finished run left behind); the window stays.
-      const killed = await killJobProcesses({
-        marker: { name: JOB_MARKER_VARIABLE, value: job.id },
-        ...(job.started ? { rootPid: job.started.panePid } : {}),
-        graceMs: host.config.killGraceMs,
-      });
+      const killed = await killJobProcesses({ ...jobProcessesOf(job), graceMs: host.config.killGraceMs });
       signalled = killed.signalled.length;
       if (wasActive && job.started && !host.observeOnly) await host.waitForExitMarker(job, OLD_EXIT_MARKER_WAIT_MS);
       await job.tailer.read().catch(() => undefined);
@@ -279,11 +276,13 @@ export class Restarter {
           argv: [...host.wrapperArgv(job.paths), String(run)],
           pipeCommand: await host.pipeCommand(job.paths),
         });
-        return { started: { ...started, panePid, startedAt: Date.now() }, sameWindow: true };
+        // The old run's start time must not stay: it names a process that is gone.
+        const { paneStartTime: _oldRun, ...kept } = started;
+        return { started: { ...kept, panePid, ...paneStartTimeOf(panePid), startedAt: Date.now() }, sameWindow: true };
       }
     }
     const window = await host.startWindow(job, [String(run)]);
-    return { started: { ...window, serverPid: host.serverPid(), startedAt: Date.now() }, sameWindow: false };
+    return { started: { ...window, ...paneStartTimeOf(window.panePid), serverPid: host.serverPid(), startedAt: Date.now() }, sameWindow: false };
   }
 
   /** A session job whose OpenCode is gone becomes this instance's, so it ends with this one. */

@@ -31,7 +31,22 @@ export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number)
   const tags = job.tags.length ? ` [${job.tags.join(",")}]` : "";
   const scope = `${job.scope === "global" ? " global" : ""}${job.restarts ? ` restarts=${job.restarts}` : ""}${logBytes !== undefined && logBytes >= NOTABLE_LOG_BYTES ? ` log=${formatSize(logBytes).replace(" ", "")}` : ""}`;
   const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
-  return `${job.id} ${job.status} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+  const handle = formatHandleNote(job);
+  return `${job.id} ${job.status}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+}
+
+/**
+ * Processes that lost their handle, said where a job is listed (issue 8 item 6): "folder deleted",
+ * "stray: its folder is gone, 2 processes", "2 processes still running"; "" when there is nothing to say.
+ */
+export function formatHandleNote(job: Pick<JobView, "status" | "detached" | "processesLeft">): string {
+  const left = job.processesLeft ?? 0;
+  const count = `${left} process${left === 1 ? "" : "es"}`;
+  if (job.detached === "stray") return job.status === "running" ? `stray: its folder is gone, ${count}; kill ends them` : "stray: its folder is gone";
+  const notes: string[] = [];
+  if (job.detached === "folder-deleted") notes.push("folder deleted");
+  if (left > 0 && job.status !== "running" && job.status !== "pending") notes.push(`${count} still running; kill ends them`);
+  return notes.join(", ");
 }
 
 /** Details of one job: every field a model may need, then its output. */
@@ -40,6 +55,7 @@ export function formatJobDetails(job: JobView, attach: string, output?: OutputRe
     `id: ${job.id}`,
     `name: ${job.name}`,
     `status: ${formatStatus(job)}`,
+    ...(formatHandleNote(job) ? [`processes: ${formatHandleNote(job)}`] : []),
     `command: ${truncate(job.command, 500)}`,
     `cwd: ${job.cwd}`,
     `scope: ${job.scope}${job.sessionId ? ` (session ${job.sessionId})` : ""}`,
@@ -78,13 +94,30 @@ export function formatKillReports(reports: readonly KillReport[]): string {
   if (reports.length === 0) return "No matching background processes: nothing was killed.";
   return reports
     .map((report) => {
+      const tail = formatKillProblems(report).map((problem) => `; ${problem}`).join("");
       if (report.previousStatus !== "running" && report.previousStatus !== "pending") {
-        return `${report.id} "${report.name}" had already ${report.status}${report.signalled ? `; ended ${report.signalled} leftover process(es)` : ""}; window closed`;
+        return `${report.id} "${report.name}" had already ${report.status}${report.signalled ? `; ended ${report.signalled} leftover process(es)` : ""}; window closed${tail}`;
       }
       const forced = report.forced ? `, ${report.forced} needed SIGKILL` : "";
-      return `${report.id} "${report.name}" ${report.status} (${report.signalled} process(es) signalled${forced})`;
+      return `${report.id} "${report.name}" ${report.status} (${report.signalled} process(es) signalled${forced})${tail}`;
     })
     .join("\n");
+}
+
+/**
+ * What a kill could not do, said plainly: "1 process survived: pid 4242 (sleep 300)" and
+ * "could not record cancel.json: ENOSPC ...". Empty when everything went well. (CLI too.)
+ */
+export function formatKillProblems(report: Pick<KillReport, "survivors" | "recordErrors">): string[] {
+  const problems: string[] = [];
+  const survivors = report.survivors ?? [];
+  if (survivors.length > 0) {
+    const list = survivors.slice(0, 5).map((p) => `pid ${p.pid} (${truncate(p.command, 80)})`).join(", ");
+    const more = survivors.length > 5 ? ` and ${survivors.length - 5} more` : "";
+    problems.push(`${survivors.length} process${survivors.length === 1 ? "" : "es"} survived: ${list}${more}`);
+  }
+  for (const error of report.recordErrors ?? []) problems.push(`could not record ${truncate(error, 200)} (the kill went on)`);
+  return problems;
 }
 
 export function truncate(text: string, max: number): string {

@@ -36,6 +36,8 @@ export class TmuxClient {
     delete env.TMUX_PANE;
     // A server started from inside a job would carry its kill marker and die with that job.
     delete env.OPENCODE_BG_JOB;
+    // ... and its state dir marker: a server is never a stray job of any state dir.
+    delete env.OPENCODE_BG_STATE;
     this.env = env;
   }
 

@@ -13,6 +13,7 @@ import {
   collectJobProcesses,
   isProcessAlive,
   killJobProcesses,
+  readStartTime,
   scanProcesses,
 } from "../../src/core/process-tree.js";
 
@@ -318,10 +319,12 @@ describe("inside a real tmux window (private server)", () => {
     const pids = await waitForPids(pidFile, 6);
     assert.equal(pids[0], panePid, "the pane process is the wrapper");
 
-    const collected = await collectJobProcesses({ marker: marker(value), rootPid: panePid });
+    // What started.json records: the pane's pid with its start time (without it, a pid is no proof).
+    const rootStartTime = readStartTime(panePid);
+    const collected = await collectJobProcesses({ marker: marker(value), rootPid: panePid, rootStartTime });
     for (const pid of pids) assert.ok(collected.includes(pid), `${pid} not collected`);
 
-    const result = await killJobProcesses({ marker: marker(value), rootPid: panePid, graceMs: 300 });
+    const result = await killJobProcesses({ marker: marker(value), rootPid: panePid, rootStartTime, graceMs: 300 });
     assert.deepEqual(result.survivors, []);
     assert.ok(result.forced.length >= 1, "the TERM-ignoring sleep needed SIGKILL");
     assertAllGone(pids);

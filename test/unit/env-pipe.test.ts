@@ -16,7 +16,7 @@ test("payload: larger than one page streams ('t': the wrapper reads with timeout
   assert.ok(large.startsWith("1 t\n"));
 });
 
-test("job environment: the caller's env over the base, and the job marker over both", () => {
-  const env = jobEnvironment({ PATH: "/bin", PORT: "1", OPENCODE_BG_JOB: "spoofed" }, { PORT: "2" }, "abc12345");
-  assert.deepEqual(env, { PATH: "/bin", PORT: "2", OPENCODE_BG_JOB: "abc12345" });
+test("job environment: the caller's env over the base, and the markers over both", () => {
+  const env = jobEnvironment({ PATH: "/bin", PORT: "1", OPENCODE_BG_JOB: "spoofed", OPENCODE_BG_STATE: "/elsewhere" }, { PORT: "2" }, "abc12345", "/state/dir");
+  assert.deepEqual(env, { PATH: "/bin", PORT: "2", OPENCODE_BG_JOB: "abc12345", OPENCODE_BG_STATE: "/state/dir" });
 });

@@ -3,6 +3,7 @@
 import type { JobFilter } from "../../core/filters.js";
 import type { JobStatus } from "../../core/job-files.js";
 import type { KillReport } from "../../core/manager.js";
+import { formatKillProblems } from "../../plugin/format.js";
 import { parseCommandArgs, parseStatus } from "../args.js";
 import { statusStyle, type Painter } from "../colors.js";
 import type { CliCommand } from "../command.js";
@@ -52,9 +53,10 @@ Options:
 function describeKill(report: KillReport, paint: Painter): string {
   const status = paint(statusStyle(report.status), report.status);
   const processes = `${report.signalled} process${report.signalled === 1 ? "" : "es"} signalled${report.forced ? `, ${report.forced} needed SIGKILL` : ""}`;
+  const problems = formatKillProblems(report).map((problem) => `; ${paint("red", problem)}`).join("");
   if (report.previousStatus !== "running" && report.previousStatus !== "pending") {
     const leftovers = report.signalled ? `; ${processes}` : "";
-    return `${report.id} had already ${status}  ${report.name}${leftovers}; window closed`;
+    return `${report.id} had already ${status}  ${report.name}${leftovers}; window closed${problems}`;
   }
-  return `${report.id} ${status}  ${report.name} (${processes})`;
+  return `${report.id} ${status}  ${report.name} (${processes})${problems}`;
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { JobFilter } from "../../core/filters.js";
 import type { JobStatus } from "../../core/job-files.js";
 import type { JobView } from "../../core/job.js";
-import { formatDuration, runtimeOf } from "../../plugin/format.js";
+import { formatDuration, formatHandleNote, runtimeOf } from "../../plugin/format.js";
 import { parseCommandArgs, parseStatus } from "../args.js";
 import { statusStyle } from "../colors.js";
 import type { CliCommand } from "../command.js";
@@ -80,8 +80,9 @@ function jobColumns(now: number): Column<JobView>[] {
   ];
 }
 
-/** "failed(2)" says more than "failed" at no extra width worth mentioning. */
+/** "failed(2)" says more than "failed" at no extra width worth mentioning; lost handles are said too. */
 function statusCell(job: JobView): string {
-  if (job.status === "failed" && job.exitCode !== undefined) return `failed(${job.exitCode})`;
-  return job.status;
+  const status = job.status === "failed" && job.exitCode !== undefined ? `failed(${job.exitCode})` : job.status;
+  const note = formatHandleNote(job);
+  return note ? `${status} (${note})` : status;
 }

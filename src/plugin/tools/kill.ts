@@ -36,11 +36,12 @@ export function killProcessesTool(deps: ToolDeps): ToolDefinition {
       const id = args.processId ?? args.taskId;
       const scope = killScope({ id, sessionId: args.sessionId, status: args.status, tags: args.tags }, ctx.sessionID);
       // Another project's id is unknown here: refused before anything is signalled.
-      if (id) projectJob(manager, id, ctx.directory);
+      const named = id ? projectJob(manager, id, ctx.directory) : undefined;
       // With a processId, a sessionId given too still narrows (as before); otherwise the scope's session.
       const sessionId = scope.kind === "session" ? scope.sessionId : scope.kind === "process" ? resolveSessionId(args.sessionId, ctx.sessionID) : undefined;
       const filter: JobFilter = {
-        projectDir: ctx.directory,
+        // A stray job has no project (see projectJob): its id alone names it.
+        ...(named?.detached === "stray" ? {} : { projectDir: ctx.directory }),
         ...(id ? { ids: [id] } : {}),
         ...(sessionId ? { sessionId } : {}),
         ...(args.status ? { status: args.status } : {}),

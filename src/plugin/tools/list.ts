@@ -27,9 +27,16 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
         ...(args.status ? { status: args.status } : {}),
         ...(args.tags?.length ? { tags: args.tags } : {}),
       };
-      let jobs = manager.list(filter);
+      // Stray jobs (marker processes whose folder is gone) have no known project: every project
+      // lists them, so a model can kill them by id. Broad kills never reach them by project.
+      const matching = () => {
+        const own = manager.list(filter);
+        const strays = manager.list({ ...filter, projectDir: undefined }).filter((job) => job.detached === "stray" && !own.some((o) => o.id === job.id));
+        return [...own, ...strays];
+      };
+      let jobs = matching();
       await manager.loadOutputs(jobs.map((job) => job.id));
-      jobs = manager.list(filter);
+      jobs = matching();
       const now = Date.now();
       const running = jobs.filter((job) => job.status === "running").length;
       const sizes = await logSizes(jobs);
