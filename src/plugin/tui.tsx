@@ -15,7 +15,7 @@ import type { JobManager } from "../core/manager.js";
 import { coreConfigFrom, parsePluginOptions } from "./options.js";
 import { sidebarJobs, sidebarRow } from "./tui/sidebar-model.js";
 // Names our JSX runtime in the source text: OpenCode rewrites the "@opentui/solid" import inside
-// it to its own copy only for files it finds through literal imports (see tui-jsx/jsx-runtime.ts).
+// it to its own copy only for files it finds through literal imports (see tui-jsx/jsx-runtime.js).
 import "./tui-jsx/jsx-runtime.js";
 
 const PLUGIN_ID = "opencode-bg";
