@@ -1,6 +1,7 @@
-// The route for a tarball before publishing (issue 9, item 4): `npm pack` this checkout, `npm
-// install` the tarball as a user would (scripts on, its dependencies from the registry or npm's
-// cache), then `opencode plugin <installed package>`. Proves the tarball carries everything its
+// The route for a tarball before publishing (issue 9, item 4, README "From a tarball"): `npm pack`
+// this checkout, `npm install -g` the tarball as a user would (here into a private global prefix;
+// scripts on, dependencies from the registry or npm's cache), then `opencode plugin
+// "$(npm root -g)/opencode-bg"`. Proves the tarball carries everything its
 // entry points need (`files` of package.json), the CLI runs from it, OpenCode loads its server
 // plugin (the tools work) and its TUI plugin (the sidebar shows a job).
 import { after, before, test } from "node:test";
@@ -27,8 +28,9 @@ const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let workDir = "";
-/** The package as `npm install <tarball>` laid it out. */
+/** The package as `npm install -g <tarball>` laid it out, and the CLI it linked. */
 let installed = "";
+let installedBin = "";
 let installOutput = "";
 
 /** This process's env for npm, minus what an enclosing `npm test` exported about its own project. */
@@ -49,14 +51,15 @@ before(async () => {
   const tarball = join(workDir, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
   const prefix = join(workDir, "install");
   mkdirSync(prefix);
-  const result = await execFileAsync("npm", ["install", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", tarball], {
+  const result = await execFileAsync("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", tarball], {
     cwd: prefix,
     env: npmEnv(),
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
   });
   installOutput = `${result.stdout}${result.stderr}`;
-  installed = join(prefix, "node_modules", PACKAGE.name);
+  installed = join(prefix, "lib", "node_modules", PACKAGE.name);
+  installedBin = join(prefix, "bin", "opencode-bg");
 });
 
 after(() => {
@@ -70,9 +73,8 @@ test("the installed tarball has every file its entry points need, and its CLI ru
   }
   // The wrapper script is read at run time from beside the built code.
   assert.ok(existsSync(join(installed, "dist/core/wrapper.sh")), "dist/core/wrapper.sh is in the tarball");
-  const bin = join(installed, "..", ".bin", "opencode-bg");
-  assert.equal(execFileSync(bin, ["--version"], { encoding: "utf8" }).trim(), PACKAGE.version);
-  assert.match(execFileSync(bin, ["--help"], { encoding: "utf8" }), /^ {2}purge /m);
+  assert.equal(execFileSync(installedBin, ["--version"], { encoding: "utf8" }).trim(), PACKAGE.version);
+  assert.match(execFileSync(installedBin, ["--help"], { encoding: "utf8" }), /^ {2}purge /m);
   assert.doesNotMatch(installOutput, /npm error/i, installOutput);
 });
 
