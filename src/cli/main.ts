@@ -13,11 +13,12 @@ import { gcCommand } from "./commands/gc.js";
 import { killCommand } from "./commands/kill.js";
 import { logsCommand } from "./commands/logs.js";
 import { lsCommand } from "./commands/ls.js";
+import { purgeCommand } from "./commands/purge.js";
 import { runCommand } from "./commands/run.js";
 import { sendCommand } from "./commands/send.js";
 
 /** Every subcommand, in the order the help lists them. */
-const COMMANDS: readonly CliCommand[] = [lsCommand, logsCommand, attachCommand, sendCommand, killCommand, runCommand, gcCommand];
+const COMMANDS: readonly CliCommand[] = [lsCommand, logsCommand, attachCommand, sendCommand, killCommand, runCommand, gcCommand, purgeCommand];
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 async function main(argv: readonly string[], cli: CliContext = processContext()): Promise<number> {

@@ -1,4 +1,4 @@
-/** @jsxImportSource @opentui/solid */
+/** @jsxImportSource opencode-bg/tui-jsx */
 // The OpenCode TUI plugin: a "Background" section in the session sidebar listing the pending and
 // running jobs of that session plus the global ones of this project (name, runtime, status, first
 // tag). OpenCode loads this file from source (no build step) on its main thread; the server
@@ -14,6 +14,9 @@ import type { JobView } from "../core/job.js";
 import type { JobManager } from "../core/manager.js";
 import { coreConfigFrom, parsePluginOptions } from "./options.js";
 import { sidebarJobs, sidebarRow } from "./tui/sidebar-model.js";
+// Names our JSX runtime in the source text: OpenCode rewrites the "@opentui/solid" import inside
+// it to its own copy only for files it finds through literal imports (see tui-jsx/jsx-runtime.js).
+import "./tui-jsx/jsx-runtime.js";
 
 const PLUGIN_ID = "opencode-bg";
 /** Where the section goes among the sidebar's own (context 100, MCP 200, LSP, todo, files...). */

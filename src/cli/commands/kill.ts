@@ -50,7 +50,7 @@ Options:
 };
 
 /** "abc12345 cancelled  dev-server (3 processes signalled)" or, for a job that had already ended, what was cleaned. */
-function describeKill(report: KillReport, paint: Painter): string {
+export function describeKill(report: KillReport, paint: Painter): string {
   const status = paint(statusStyle(report.status), report.status);
   const processes = `${report.signalled} process${report.signalled === 1 ? "" : "es"} signalled${report.forced ? `, ${report.forced} needed SIGKILL` : ""}`;
   const problems = formatKillProblems(report).map((problem) => `; ${paint("red", problem)}`).join("");
