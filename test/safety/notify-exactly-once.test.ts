@@ -1,0 +1,103 @@
+// Exactly one notification per marker when the owning OpenCode dies among others: 50 trials, each
+// a global job printing numbered markers whose owner (a real plugin runtime in its own process)
+// is SIGKILLed at a random moment while three other instances run on the same state dir.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.ts", import.meta.url));
+const TRIALS = Number(process.env.NOTIFY_TRIALS ?? 50);
+const BATCH = 10;
+const MARKERS = 25;
+// Fast limits so each trial sends several prompts, all of them listing every marker.
+const OPTIONS = { notifyCoalesceMs: 20, notifyMinIntervalMs: 60, notifyMaxPerMinute: 10_000 };
+
+let sandbox: TmuxSandbox;
+let out: string;
+const children: ChildProcess[] = [];
+
+interface Ready {
+  pid: number;
+  instanceId: string;
+  ids: string[];
+}
+
+function startInstance(spec: Record<string, unknown>): Promise<Ready> {
+  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify({ out, options: OPTIONS, ...spec })], {
+    env: sandbox.env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (line) => resolve(JSON.parse(line) as Ready));
+    child.once("exit", (code) => reject(new Error(`instance exited early (${code})`)));
+  });
+}
+
+/** How often each (session, marker number) was delivered, over every instance's prompts. */
+function deliveries(): Map<string, number> {
+  const counts = new Map<string, number>();
+  let text = "";
+  try {
+    text = readFileSync(out, "utf8");
+  } catch {
+    return counts;
+  }
+  for (const line of text.split("\n").filter(Boolean)) {
+    const record = JSON.parse(line) as { sessionId: string; parts: { text: string; synthetic?: boolean }[] };
+    const visible = record.parts.filter((part) => !part.synthetic).map((part) => part.text).join("\n");
+    for (const match of visible.matchAll(/tick-(\d+)\b/g)) {
+      const key = `${record.sessionId}#${match[1]}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+before(async () => {
+  sandbox = await createTmuxSandbox("obg-notify1");
+  out = path.join(sandbox.stateDir, "delivered.jsonl");
+});
+
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  // A manager of the test's own ends every job still running before the tmux server goes.
+  await sandbox.open().catch(() => undefined);
+  await sandbox.cleanup();
+});
+
+test(`exactly once: ${TRIALS} owners SIGKILLed mid-stream among 3 other instances deliver every marker once`, { timeout: 600_000 }, async () => {
+  // Three long-lived instances on the same state dir, like three other OpenCodes.
+  await Promise.all([0, 1, 2].map(() => startInstance({})));
+  const command = `sleep 0.3; for i in $(seq 1 ${MARKERS}); do echo "OPENCODE_NOTIFY: tick-$i"; sleep 0.04; done; sleep 300`;
+  const sessions: string[] = [];
+  for (let first = 0; first < TRIALS; first += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, TRIALS - first) }, (_, k) => `ses_trial${first + k}`);
+    sessions.push(...batch);
+    await Promise.all(
+      batch.map(async (sessionId) => {
+        const owner = await startInstance({ create: { command, name: "counter", sessionId } });
+        // Anywhere from before the first marker to after the last one.
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 1400));
+        process.kill(owner.pid, "SIGKILL");
+      }),
+    );
+  }
+  const expected = sessions.flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
+  await eventually(() => expected.every((key) => deliveries().has(key)), 30_000, "every marker delivered").catch(() => undefined);
+  // Anything sent twice would show up by now.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const counts = deliveries();
+  const lost = expected.filter((key) => !counts.has(key));
+  const duplicated = expected.filter((key) => (counts.get(key) ?? 0) > 1);
+  const trialsWithDuplicates = new Set(duplicated.map((key) => key.split("#")[0])).size;
+  const trialsWithLosses = new Set(lost.map((key) => key.split("#")[0])).size;
+  console.log(`notify exactly-once: ${TRIALS} trials, ${expected.length} markers: ${duplicated.length} duplicated (${trialsWithDuplicates} trials), ${lost.length} lost (${trialsWithLosses} trials)`);
+  assert.deepEqual({ duplicated, lost }, { duplicated: [], lost: [] });
+});
