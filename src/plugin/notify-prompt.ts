@@ -5,6 +5,8 @@ export interface NotifyItem {
   jobId: string;
   jobName: string;
   message: string;
+  /** A marker's end in the job's log (see notify-scan.ts); none for an exit notice. */
+  position?: number | undefined;
 }
 
 export interface PromptLimits {

@@ -12,6 +12,8 @@ import { SessionContext } from "./session-context.js";
 export class PluginRuntime {
   readonly sessions: SessionContext;
   private readonly managerPromise: Promise<JobManager>;
+  /** The manager once open: markers only come from it, so it is set whenever a delivery ends. */
+  private managerNow: JobManager | undefined;
   private readonly notifier: Notifier;
   private disposing: Promise<void> | undefined;
 
@@ -21,6 +23,14 @@ export class PluginRuntime {
     this.notifier = new Notifier({
       deliver: (sessionId, text) => this.deliver(sessionId, text),
       onResult: (result) => {
+        // Handled = delivered or failed for good (never retried): either way the job's cursor
+        // moves past these markers at once, so a successor does not send them again.
+        const handledUpTo = new Map<string, number>();
+        for (const item of result.items) {
+          if (item.position !== undefined) handledUpTo.set(item.jobId, Math.max(handledUpTo.get(item.jobId) ?? 0, item.position));
+        }
+        // Synchronously, right after the prompt was accepted (see notificationsHandled).
+        for (const [jobId, position] of handledUpTo) this.managerNow?.notificationsHandled(jobId, position);
         for (const jobId of new Set(result.items.map((item) => item.jobId))) {
           void this.managerPromise.then((manager) =>
             manager.recordNotification(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
@@ -33,10 +43,10 @@ export class PluginRuntime {
     this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
-      listeners: { notify: (job, message) => void this.onNotify(job, message), status: (job) => void this.onStatus(job) },
+      listeners: { notify: (job, message, position) => this.onNotify(job, message, position), status: (job) => void this.onStatus(job) },
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
-    this.managerPromise.catch(() => undefined);
+    this.managerPromise.then((manager) => (this.managerNow = manager)).catch(() => undefined);
     // Old finished jobs go at start (gcAfterDays); a failure only costs disk space.
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
@@ -65,11 +75,10 @@ export class PluginRuntime {
     return this.disposing;
   }
 
-  private async onNotify(job: JobView, message: string): Promise<void> {
+  /** The manager raises only markers this instance delivers (its own jobs, or taken over from a dead owner). */
+  private onNotify(job: JobView, message: string, position: number): void {
     if (!job.sessionId) return;
-    const manager = await this.managerPromise;
-    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, position });
   }
 
   /** Jobs whose exit notice this instance has queued: one per job, whatever events repeat. */

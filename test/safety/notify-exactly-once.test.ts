@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { readFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
@@ -62,6 +62,7 @@ function deliveries(): Map<string, number> {
 
 before(async () => {
   sandbox = await createTmuxSandbox("obg-notify1");
+  if (process.env.NOTIFY_DEBUG) sandbox.env.OPENCODE_BG_DEBUG = "1";
   out = path.join(sandbox.stateDir, "delivered.jsonl");
 });
 
@@ -99,5 +100,10 @@ test(`exactly once: ${TRIALS} owners SIGKILLed mid-stream among 3 other instance
   const trialsWithDuplicates = new Set(duplicated.map((key) => key.split("#")[0])).size;
   const trialsWithLosses = new Set(lost.map((key) => key.split("#")[0])).size;
   console.log(`notify exactly-once: ${TRIALS} trials, ${expected.length} markers: ${duplicated.length} duplicated (${trialsWithDuplicates} trials), ${lost.length} lost (${trialsWithLosses} trials)`);
+  if (process.env.NOTIFY_DEBUG) {
+    console.log(JSON.stringify({ duplicated, lost }));
+    copyFileSync(out, "/tmp/notify-delivered.jsonl");
+    copyFileSync(path.join(sandbox.stateDir, "debug.log"), "/tmp/notify-debug.log");
+  }
   assert.deepEqual({ duplicated, lost }, { duplicated: [], lost: [] });
 });
