@@ -4,6 +4,7 @@ import type { PluginInput } from "@opencode-ai/plugin";
 import { JobManager } from "../core/manager.js";
 import type { JobView } from "../core/job.js";
 import { Notifier } from "./notifier.js";
+import type { NotifyPrompt } from "./notify-prompt.js";
 import { buildExitNotice, EXIT_NOTICE_LINES, exitNoticeDue } from "./exit-notice.js";
 import { coreConfigFrom, type PluginOptions } from "./options.js";
 import { collectOldJobs } from "./gc-at-start.js";
@@ -21,7 +22,7 @@ export class PluginRuntime {
   constructor(private readonly input: PluginInput, readonly options: PluginOptions, configError?: Error) {
     this.sessions = new SessionContext(input.client);
     this.notifier = new Notifier({
-      deliver: (sessionId, text) => this.deliver(sessionId, text),
+      deliver: (sessionId, prompt) => this.deliver(sessionId, prompt),
       onResult: (result) => {
         // Handled = delivered or failed for good (never retried): either way the job's cursor
         // moves past these markers at once, so a successor does not send them again.
@@ -37,8 +38,8 @@ export class PluginRuntime {
           );
         }
       },
-      coalesceMs: options.notifyCoalesceMs,
       limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
+      rate: { minIntervalMs: options.notifyMinIntervalMs, maxPerMinute: options.notifyMaxPerMinute },
     });
     this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),
@@ -93,14 +94,19 @@ export class PluginRuntime {
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
     const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
     const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit" });
   }
 
-  private async deliver(sessionId: string, text: string): Promise<void> {
+  /** The visible, framed text, then the synthetic note for the model (see notify-prompt.ts). */
+  private async deliver(sessionId: string, prompt: NotifyPrompt): Promise<void> {
     const { agent, model } = await this.sessions.lookup(sessionId);
+    const parts = [
+      { type: "text" as const, text: prompt.text },
+      { type: "text" as const, text: prompt.note, synthetic: true },
+    ];
     const response = await this.input.client.session.promptAsync({
       path: { id: sessionId },
-      body: { parts: [{ type: "text", text }], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
+      body: { parts, ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
     });
     const error = (response as { error?: unknown }).error;
     if (error) throw new Error(`OpenCode refused the prompt: ${JSON.stringify(error).slice(0, 300)}`);

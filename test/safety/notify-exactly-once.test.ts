@@ -15,7 +15,7 @@ const TRIALS = Number(process.env.NOTIFY_TRIALS ?? 50);
 const BATCH = 10;
 const MARKERS = 25;
 // Fast limits so each trial sends several prompts, all of them listing every marker.
-const OPTIONS = { notifyCoalesceMs: 20, notifyMinIntervalMs: 60, notifyMaxPerMinute: 10_000 };
+const OPTIONS = { notifyMinIntervalMs: 60, notifyMaxPerMinute: 1000 };
 
 let sandbox: TmuxSandbox;
 let out: string;
