@@ -57,6 +57,13 @@ export interface ManagerOptions {
    * start; creating and killing still work.
    */
   observeOnly?: boolean;
+  /**
+   * Taking over a dead holder's notifications: how far the job's markers are already in its
+   * chat session (the plugin reads what the session holds). The prompt and its record are one
+   * message there, so this closes the window the cursor file leaves (a holder killed between
+   * OpenCode accepting a prompt and the cursor write).
+   */
+  notifyDeliveredUpTo?: (job: JobView) => Promise<number | undefined>;
   /** Listeners attached before jobs are recovered, so events raised while recovering are not missed. */
   listeners?: { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => void };
 }
@@ -114,6 +121,7 @@ export class JobManager {
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly observeOnly: boolean;
+  private readonly notifyDeliveredUpTo: ManagerOptions["notifyDeliveredUpTo"];
   readonly debug: DebugLog;
   /** Restarts by request and by policy (restart.ts). */
   private readonly restarts: Restarter;
@@ -122,6 +130,7 @@ export class JobManager {
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
+    this.notifyDeliveredUpTo = options.notifyDeliveredUpTo;
     const env = options.env ?? process.env;
     this.config = resolveConfig(options.config, env);
     this.instanceId = options.instanceId ?? nanoid(12);
@@ -396,10 +405,12 @@ export class JobManager {
       const upTo = job.notifySeen;
       job.notifyEmits = job.notifyEmits.then(async () => {
         const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
-        const from = Number.isNaN(cursor) ? 0 : cursor;
+        const inSession = await this.notifyDeliveredUpTo?.(job.view(this.instanceId)).catch(() => undefined);
+        const from = Math.max(Number.isNaN(cursor) ? 0 : cursor, inSession ?? 0);
+        if (inSession !== undefined && inSession === from) this.notificationsHandled(job.id, from);
         job.notifyHandled = Math.max(job.notifyHandled, from);
         const markers = await scanNotifyMarkers(job.paths.log, from, upTo).catch(() => []);
-        this.debug("notify take-over", { jobId: job.id, from, upTo, markers: markers.length });
+        this.debug("notify take-over", { jobId: job.id, cursor, inSession, upTo, markers: markers.length });
         for (const marker of markers) this.emitter.emit("notify", job.view(this.instanceId), marker.message, marker.end);
       });
     })()

@@ -40,8 +40,8 @@ export const systemClock: NotifierClock = {
 };
 
 export interface NotifierOptions {
-  /** Sends one prompt to a session; throws when it could not. */
-  deliver: (sessionId: string, prompt: NotifyPrompt) => Promise<void>;
+  /** Sends one prompt (made of `items`) to a session; throws when it could not. */
+  deliver: (sessionId: string, prompt: NotifyPrompt, items: readonly NotifyItem[]) => Promise<void>;
   onResult?: (result: DeliveryResult) => void;
   limits: PromptLimits;
   rate: RateLimits;
@@ -158,7 +158,7 @@ export class Notifier {
   private async send(sessionId: string, items: NotifyItem[], dropped: number): Promise<void> {
     const prompt = buildNotifyPrompt(items, dropped, this.options.limits);
     try {
-      await this.options.deliver(sessionId, prompt);
+      await this.options.deliver(sessionId, prompt, items);
       this.options.onResult?.({ sessionId, items, delivered: true });
     } catch (error) {
       this.options.onResult?.({ sessionId, items, delivered: false, error: error instanceof Error ? error.message : String(error) });

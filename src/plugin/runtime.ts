@@ -4,7 +4,12 @@ import type { PluginInput } from "@opencode-ai/plugin";
 import { JobManager } from "../core/manager.js";
 import type { JobView } from "../core/job.js";
 import { Notifier } from "./notifier.js";
-import type { NotifyPrompt } from "./notify-prompt.js";
+import type { NotifyItem, NotifyPrompt } from "./notify-prompt.js";
+
+/** Key of the part metadata recording, per job, the end of the last marker a prompt delivered. */
+export const DELIVERED_KEY = "opencodeBgDelivered";
+/** Recent messages searched for that record (only the dead holder's last prompt can be missing from the cursor). */
+const DELIVERED_LOOKBACK = 50;
 import { buildExitNotice, EXIT_NOTICE_LINES, exitNoticeDue } from "./exit-notice.js";
 import { coreConfigFrom, type PluginOptions } from "./options.js";
 import { collectOldJobs } from "./gc-at-start.js";
@@ -22,7 +27,7 @@ export class PluginRuntime {
   constructor(private readonly input: PluginInput, readonly options: PluginOptions, configError?: Error) {
     this.sessions = new SessionContext(input.client);
     this.notifier = new Notifier({
-      deliver: (sessionId, prompt) => this.deliver(sessionId, prompt),
+      deliver: (sessionId, prompt, items) => this.deliver(sessionId, prompt, items),
       onResult: (result) => {
         // Handled = delivered or failed for good (never retried): either way the job's cursor
         // moves past these markers at once, so a successor does not send them again.
@@ -43,6 +48,7 @@ export class PluginRuntime {
     });
     this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),
+      notifyDeliveredUpTo: (job) => this.deliveredUpTo(job),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
       listeners: { notify: (job, message, position) => this.onNotify(job, message, position), status: (job) => void this.onStatus(job) },
     });
@@ -97,12 +103,18 @@ export class PluginRuntime {
     this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit" });
   }
 
-  /** The visible, framed text, then the synthetic note for the model (see notify-prompt.ts). */
-  private async deliver(sessionId: string, prompt: NotifyPrompt): Promise<void> {
+  /**
+   * The visible, framed text, then the synthetic note for the model (see notify-prompt.ts). The
+   * note's metadata records how far each job's markers this prompt delivers, in the session
+   * itself (read back by deliveredUpTo when another OpenCode takes over).
+   */
+  private async deliver(sessionId: string, prompt: NotifyPrompt, items: readonly NotifyItem[]): Promise<void> {
     const { agent, model } = await this.sessions.lookup(sessionId);
+    const delivered: Record<string, number> = {};
+    for (const item of items) if (item.position !== undefined) delivered[item.jobId] = Math.max(delivered[item.jobId] ?? 0, item.position);
     const parts = [
       { type: "text" as const, text: prompt.text },
-      { type: "text" as const, text: prompt.note, synthetic: true },
+      { type: "text" as const, text: prompt.note, synthetic: true, metadata: { [DELIVERED_KEY]: delivered } },
     ];
     const response = await this.input.client.session.promptAsync({
       path: { id: sessionId },
@@ -110,5 +122,19 @@ export class PluginRuntime {
     });
     const error = (response as { error?: unknown }).error;
     if (error) throw new Error(`OpenCode refused the prompt: ${JSON.stringify(error).slice(0, 300)}`);
+  }
+
+  /** The end of the job's last marker its session already holds a prompt for, if any. */
+  private async deliveredUpTo(job: JobView): Promise<number | undefined> {
+    if (!job.sessionId) return undefined;
+    const response = await this.input.client.session.messages({ path: { id: job.sessionId }, query: { limit: DELIVERED_LOOKBACK } });
+    let found: number | undefined;
+    for (const message of (response.data ?? []) as { parts: { metadata?: Record<string, unknown> }[] }[]) {
+      for (const part of message.parts) {
+        const position = (part.metadata?.[DELIVERED_KEY] as Record<string, unknown> | undefined)?.[job.id];
+        if (typeof position === "number") found = Math.max(found ?? 0, position);
+      }
+    }
+    return found;
   }
 }

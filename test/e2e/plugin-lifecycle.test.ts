@@ -10,6 +10,7 @@ import { eventually } from "../helpers/tmux-sandbox.js";
 import { isProcessAlive } from "../../src/core/process-tree.js";
 import { processIdFrom, withOpencode } from "./plugin-helpers.js";
 import { NOTIFY_NOTE } from "../../src/plugin/notify-prompt.js";
+import { DELIVERED_KEY } from "../../src/plugin/runtime.js";
 
 const lastUserText = (req: ChatRequest) => {
   const last = req.messages.at(-1);
@@ -61,8 +62,11 @@ test("OPENCODE_NOTIFY lines from stdout and stderr reach the session as prompts;
     assert.ok(lastUserText(framed).includes(NOTIFY_NOTE), "the synthetic note is sent to the model");
     // Stored in the session as a synthetic part, which the TUI leaves out of the user's text.
     const stored = await server.client.session.messages({ path: { id: sessionId } });
-    const parts = (stored.data ?? []).flatMap((message) => message.parts as { type: string; text?: string; synthetic?: boolean }[]);
-    assert.ok(parts.some((part) => part.type === "text" && part.synthetic === true && part.text === NOTIFY_NOTE));
+    const parts = (stored.data ?? []).flatMap((message) => message.parts as { type: string; text?: string; synthetic?: boolean; metadata?: Record<string, unknown> }[]);
+    const notes = parts.filter((part) => part.type === "text" && part.synthetic === true && part.text === NOTIFY_NOTE);
+    assert.ok(notes.length >= 1);
+    // Each note carries, in its metadata, how far the job's markers are delivered (read back on take-over).
+    assert.ok(notes.every((part) => typeof (part.metadata?.[DELIVERED_KEY] as Record<string, unknown> | undefined)?.[jobId] === "number"), JSON.stringify(notes));
     assert.ok(parts.some((part) => part.type === "text" && !part.synthetic && part.text?.includes("> 2 tests failed (stderr)")));
     await server.stop();
   });
