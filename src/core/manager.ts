@@ -572,10 +572,11 @@ export class JobManager {
           }
           this.debug("notify", { jobId: meta.id, message: message.slice(0, 80) });
           const emit = () => this.emitter.emit("notify", job.view(this.instanceId), message, end);
-          // Behind a take-over's re-raised markers, if one is still being read.
+          // Behind a take-over's re-raised markers, if one is still being read; and not one the
+          // dead holder already delivered (this tailer may lag behind where it got to).
           if (job.notifyHolding) {
             job.notifyEmits = job.notifyEmits.then(() => {
-              emit();
+              if (end > job.notifyHandled) emit();
             });
           } else emit();
         },

@@ -9,6 +9,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { isProcessAlive } from "../../src/core/process-tree.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.ts", import.meta.url));
 const TRIALS = Number(process.env.NOTIFY_TRIALS ?? 50);
@@ -68,9 +69,18 @@ before(async () => {
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  // The SIGKILLed instances leave their tmux control clients behind, and a tmux server waits for
+  // its clients before it exits: kill-server alone left the private server running. End it by pid.
+  let serverPid: number | undefined;
+  try {
+    serverPid = Number(sandbox.tmux("display-message", "-p", "#{pid}").trim()) || undefined;
+  } catch {
+    // No server was started.
+  }
   // A manager of the test's own ends every job still running before the tmux server goes.
   await sandbox.open().catch(() => undefined);
   await sandbox.cleanup();
+  if (serverPid && isProcessAlive(serverPid)) process.kill(serverPid, "SIGKILL");
 });
 
 test(`exactly once: ${TRIALS} owners SIGKILLed mid-stream among 3 other instances deliver every marker once`, { timeout: 600_000 }, async () => {
