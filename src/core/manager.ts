@@ -403,7 +403,7 @@ export class JobManager {
       // Same tick as the win: markers seen so far are re-read from the log, later ones come live.
       job.notifyHolding = true;
       const upTo = job.notifySeen;
-      job.notifyEmits = job.notifyEmits.then(async () => {
+      this.chainNotify(job, async () => {
         const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
         const inSession = await this.notifyDeliveredUpTo?.(job.view(this.instanceId)).catch(() => undefined);
         const from = Math.max(Number.isNaN(cursor) ? 0 : cursor, inSession ?? 0);
@@ -419,6 +419,11 @@ export class JobManager {
         job.notifyClaiming = undefined;
       });
     return job.notifyClaiming;
+  }
+
+  /** Runs a step of a job's ordered notify events; a failed step is logged and the chain goes on. */
+  private chainNotify(job: Job, step: () => void | Promise<void>): void {
+    job.notifyEmits = job.notifyEmits.then(step).catch((error: unknown) => this.debug("notify event failed", { jobId: job.id, error: String(error) }));
   }
 
   /** Records a delivery attempt with the job (notifications.jsonl), so failures are visible in get. */
@@ -575,7 +580,7 @@ export class JobManager {
           // Behind a take-over's re-raised markers, if one is still being read; and not one the
           // dead holder already delivered (this tailer may lag behind where it got to).
           if (job.notifyHolding) {
-            job.notifyEmits = job.notifyEmits.then(() => {
+            this.chainNotify(job, () => {
               if (end > job.notifyHandled) emit();
             });
           } else emit();
