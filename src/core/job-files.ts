@@ -1,6 +1,6 @@
 // A job's folder on disk: what each file holds, zod schemas to read them back, and atomic
 // writes. Together with tmux, these files ARE the state: any instance can rebuild a job from them.
-import { promises as fs } from "node:fs";
+import { promises as fs, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -100,9 +100,6 @@ export const RestartStateSchema = z.object({
 });
 export type RestartState = z.infer<typeof RestartStateSchema>;
 
-/** notify-claim.json: which instance delivers an orphaned job's notifications. */
-export const NotifyClaimSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
-
 /** Paths of one job's files. */
 export class JobPaths {
   constructor(readonly dir: string) {}
@@ -122,8 +119,7 @@ export class JobPaths {
   get ownerPid() { return path.join(this.dir, "owner-pid"); }
   get script() { return path.join(this.dir, "run.sh"); }
   get notifications() { return path.join(this.dir, "notifications.jsonl"); }
-  get notifyClaim() { return path.join(this.dir, "notify-claim.json"); }
-  /** Byte offset of output.log up to which notify markers were already handled. */
+  /** Byte offset of the output up to which notify markers were handled (the last one's end); successors start after it. */
   get notifyCursor() { return path.join(this.dir, "notify-cursor"); }
   /** Run count and restart in progress (see RestartStateSchema). */
   get restart() { return path.join(this.dir, "restart.json"); }
@@ -145,6 +141,13 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
+}
+
+/** writeFileAtomic without leaving the current tick (for a write that must not trail an event). */
+export function writeFileAtomicSync(file: string, data: string): void {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temp, data, { mode: 0o600 });
+  renameSync(temp, file);
 }
 
 export async function writeJson(file: string, value: unknown): Promise<void> {

@@ -69,8 +69,17 @@ export class Job {
   loaded: Promise<void> | undefined;
   notificationsDelivered = 0;
   lastNotificationError: string | undefined;
-  /** Whether this instance delivers this job's notifications (decided once, see claimNotifications). */
-  notifyClaim: Promise<boolean> | undefined;
+  // Notification succession (see claimNotifications / notify-claim.ts), for jobs of other instances.
+  /** This instance took over the job's notifications from a dead holder. */
+  notifyHolding = false;
+  /** The live holder last found in the claim chain (the owner until one is found). */
+  notifyHolder: { instanceId: string; pid: number } | undefined;
+  notifyClaiming: Promise<void> | undefined;
+  /** notify events in order: markers re-read at take-over go before later live ones. */
+  notifyEmits: Promise<void> = Promise.resolve();
+  /** End of the latest marker the tailer reported, and of the latest one handled here. */
+  notifySeen = 0;
+  notifyHandled = 0;
   /** restart.json: the current run number and whether a restart is under way somewhere. */
   restartState: RestartState | undefined;
   /** This instance's restart of the job, while it runs. */

@@ -6,6 +6,7 @@ import { LineSplitter } from "./line-splitter.js";
 import { lineStartAtOrAfter, logExtent, readLog } from "./log-segments.js";
 import { LineRing } from "./ring-buffer.js";
 import { parseNotifyLine } from "./notify.js";
+import { lineEnds } from "./notify-scan.js";
 
 // 64 KB: larger chunks decode into strings big enough to skip V8's young-generation cleanup,
 // which made memory during a flood grow by ~46 MB instead of ~31 MB (measured by the bench).
@@ -13,7 +14,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface TailerEvents {
   onLine?: (line: string, lineNo: number) => void;
-  onNotify?: (message: string) => void;
+  /** `end`: absolute offset just past the marker's line (its identity between instances). */
+  onNotify?: (message: string, end: number) => void;
   onExitMarker?: (status: number) => void;
 }
 
@@ -125,8 +127,8 @@ export class LogTailer {
   /** Never lets one chunk straddle quietUntil: a marker line ending after it is new. */
   private consumeAt(data: Buffer, position: number): void {
     const quietBytes = Math.max(0, Math.min(data.length, this.quietUntil - position));
-    if (quietBytes > 0) this.consume(data.subarray(0, quietBytes), true);
-    if (quietBytes < data.length) this.consume(data.subarray(quietBytes), false);
+    if (quietBytes > 0) this.consume(data.subarray(0, quietBytes), true, position);
+    if (quietBytes < data.length) this.consume(data.subarray(quietBytes), false, position + quietBytes);
     this.offset = position + data.length;
   }
 
@@ -136,19 +138,23 @@ export class LogTailer {
     this.splitter = new LineSplitter();
   }
 
-  private consume(chunk: Buffer, quiet: boolean): void {
+  private consume(chunk: Buffer, quiet: boolean, start: number): void {
     const { lines, exitMarker } = this.splitter.push(chunk);
     // Output the command left without a final newline is complete once the wrapper's marker shows.
     if (exitMarker !== undefined) lines.push(...this.splitter.flush());
     const { onLine, onNotify, onExitMarker } = this.options.events;
-    for (const line of lines) {
+    // Line end offsets are worked out only for a chunk that holds a marker (rare).
+    let ends: number[] | undefined;
+    lines.forEach((line, index) => {
       const lineNo = this.ring.push(line);
       onLine?.(line, lineNo);
       if (!quiet && onNotify) {
         const message = parseNotifyLine(line);
-        if (message !== undefined) onNotify(message);
+        if (message === undefined) return;
+        ends ??= lineEnds(chunk, start, lines.length);
+        onNotify(message, ends[index] ?? start + chunk.length);
       }
-    }
+    });
     if (exitMarker !== undefined) {
       this.exitMarkerSeen = true;
       onExitMarker?.(exitMarker);

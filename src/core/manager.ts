@@ -19,10 +19,12 @@ import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { JOB_ID_PATTERN, newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
-  NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
-  jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
+  JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
+  jobsDir, readJson, writeFileAtomic, writeFileAtomicSync, writeJson, type JobMeta, type JobOutcome, type JobStatus,
 } from "./job-files.js";
 import { LogTailer } from "./log-tailer.js";
+import { resolveNotifyHolder } from "./notify-claim.js";
+import { scanNotifyMarkers } from "./notify-scan.js";
 import { LogCap } from "./log-cap.js";
 import { Restarter, type RestartReport } from "./restart.js";
 import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
@@ -38,8 +40,12 @@ import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
   status: [job: JobView];
-  /** A running job printed `OPENCODE_NOTIFY: message`. */
-  notify: [job: JobView, message: string];
+  /**
+   * A running job printed `OPENCODE_NOTIFY: message` and this instance delivers its
+   * notifications (its owner, or the successor of a dead owner; see notify-claim.ts). `position`
+   * (the marker's end in the log) goes back to notificationsHandled once the marker is handled.
+   */
+  notify: [job: JobView, message: string, position: number];
   /** A complete output line (clean text) with its absolute line number. */
   line: [jobId: string, line: string, lineNo: number];
 }
@@ -54,6 +60,13 @@ export interface ManagerOptions {
    * start; creating and killing still work.
    */
   observeOnly?: boolean;
+  /**
+   * Taking over a dead holder's notifications: how far the job's markers are already in its
+   * chat session (the plugin reads what the session holds). The prompt and its record are one
+   * message there, so this closes the window the cursor file leaves (a holder killed between
+   * OpenCode accepting a prompt and the cursor write).
+   */
+  notifyDeliveredUpTo?: (job: JobView) => Promise<number | undefined>;
   /** Listeners attached before jobs are recovered, so events raised while recovering are not missed. */
   listeners?: { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => void };
 }
@@ -119,6 +132,7 @@ export class JobManager {
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly observeOnly: boolean;
+  private readonly notifyDeliveredUpTo: ManagerOptions["notifyDeliveredUpTo"];
   readonly debug: DebugLog;
   /** Restarts by request and by policy (restart.ts). */
   private readonly restarts: Restarter;
@@ -133,6 +147,7 @@ export class JobManager {
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
+    this.notifyDeliveredUpTo = options.notifyDeliveredUpTo;
     const env = options.env ?? process.env;
     this.baseEnv = env;
     this.config = resolveConfig(options.config, env);
@@ -218,6 +233,8 @@ export class JobManager {
       writeFileAtomic(paths.cwd, valid.cwd),
       fs.writeFile(paths.script, wrapperScript(), { mode: 0o700 }),
       fs.writeFile(paths.log, "", { mode: 0o600 }),
+      // Nothing handled yet: an instance that takes over before the first delivery starts at 0.
+      writeFileAtomic(paths.notifyCursor, "0"),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
       writeJson(paths.meta, meta),
     ]);
@@ -392,24 +409,77 @@ export class JobManager {
   // ---- notifications ------------------------------------------------------------------------
 
   /**
-   * Whether this instance should deliver a job's notifications: yes for its own jobs; for a job
-   * whose owner died (a global job found after a restart), the first live instance to claim it.
+   * Whether this instance delivers a job's notifications: yes for its own jobs; for a job whose
+   * owner died, the one live successor (notify-claim.ts). Taking over re-raises, as notify
+   * events, every marker after the job's notify cursor, so what the dead holder had not handled
+   * yet is neither lost nor (what it had) sent again.
    */
-  claimNotifications(id: string): Promise<boolean> {
+  async claimNotifications(id: string): Promise<boolean> {
     const job = this.require(id);
-    if (job.meta.owner.instanceId === this.instanceId) return Promise.resolve(true);
-    if (isProcessAlive(job.meta.owner.pid)) return Promise.resolve(false);
-    job.notifyClaim ??= (async () => {
-      const mine = { instanceId: this.instanceId, pid: process.pid };
-      const current = await readJson(job.paths.notifyClaim, NotifyClaimSchema).catch(() => undefined);
-      if (current && current.instanceId !== this.instanceId && isProcessAlive(current.pid)) return false;
-      await writeJson(job.paths.notifyClaim, mine);
-      // Two instances may race; the file's last writer wins and the loser steps back.
-      const winner = await readJson(job.paths.notifyClaim, NotifyClaimSchema).catch(() => undefined);
-      this.debug("notify claim", { jobId: id, won: winner?.instanceId === this.instanceId });
-      return winner?.instanceId === this.instanceId;
-    })();
-    return job.notifyClaim;
+    if (job.meta.owner.instanceId === this.instanceId) return true;
+    await this.takeOverNotifications(job);
+    // Re-raised markers go before whatever the caller sends next (e.g. the exit notice).
+    await job.notifyEmits;
+    return job.notifyHolding;
+  }
+
+  /**
+   * A job's markers up to `position` are handled (delivered, or failed for good): the cursor
+   * moves there at once, so a successor neither repeats them nor misses later ones. Written
+   * synchronously, right after the prompt was accepted: an async write left that window open
+   * for tens of ms under load (25 of 250 markers sent twice in 10 trials); the sync one still
+   * left 2-4 of 1,250 in 50 trials, which notifyDeliveredUpTo (the session's own record) closes.
+   */
+  notificationsHandled(id: string, position: number): void {
+    const job = this.jobs.get(id);
+    if (!job || position <= job.notifyHandled) return;
+    if (job.meta.owner.instanceId !== this.instanceId && !job.notifyHolding) return;
+    job.notifyHandled = position;
+    try {
+      writeFileAtomicSync(job.paths.notifyCursor, String(position));
+    } catch (error) {
+      this.debug("notify cursor write failed", { jobId: id, error: String(error) });
+    }
+  }
+
+  /** Claims a job's notifications if its current holder is dead; raises what it left unhandled. */
+  private takeOverNotifications(job: Job): Promise<void> {
+    if (job.notifyHolding || job.meta.owner.instanceId === this.instanceId) return Promise.resolve();
+    // Only an instance that delivers (has a notify listener, e.g. not the CLI) takes part.
+    if (!job.meta.sessionId || this.emitter.listenerCount("notify") === 0) return Promise.resolve();
+    // One syscall per marker while the holder lives; the files are read only when it died.
+    if (isProcessAlive((job.notifyHolder ?? job.meta.owner).pid)) return Promise.resolve();
+    job.notifyClaiming ??= (async () => {
+      const result = await resolveNotifyHolder(job.paths.dir, job.meta.owner, { instanceId: this.instanceId, pid: process.pid }, isProcessAlive);
+      this.debug("notify claim", { jobId: job.id, holder: result.holder.instanceId, won: result.mine });
+      if (!result.mine) {
+        job.notifyHolder = result.holder;
+        return;
+      }
+      // Same tick as the win: markers seen so far are re-read from the log, later ones come live.
+      job.notifyHolding = true;
+      const upTo = job.notifySeen;
+      this.chainNotify(job, async () => {
+        const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
+        const inSession = await this.notifyDeliveredUpTo?.(job.view(this.instanceId)).catch(() => undefined);
+        const from = Math.max(Number.isNaN(cursor) ? 0 : cursor, inSession ?? 0);
+        if (inSession !== undefined && inSession === from) this.notificationsHandled(job.id, from);
+        job.notifyHandled = Math.max(job.notifyHandled, from);
+        const markers = await scanNotifyMarkers(job.paths.log, from, upTo).catch(() => []);
+        this.debug("notify take-over", { jobId: job.id, cursor, inSession, upTo, markers: markers.length });
+        for (const marker of markers) this.emitter.emit("notify", job.view(this.instanceId), marker.message, marker.end);
+      });
+    })()
+      .catch((error: unknown) => this.debug("notify claim failed", { jobId: job.id, error: String(error) }))
+      .finally(() => {
+        job.notifyClaiming = undefined;
+      });
+    return job.notifyClaiming;
+  }
+
+  /** Runs a step of a job's ordered notify events; a failed step is logged and the chain goes on. */
+  private chainNotify(job: Job, step: () => void | Promise<void>): void {
+    job.notifyEmits = job.notifyEmits.then(step).catch((error: unknown) => this.debug("notify event failed", { jobId: job.id, error: String(error) }));
   }
 
   /** Records a delivery attempt with the job (notifications.jsonl), so failures are visible in get. */
@@ -555,9 +625,7 @@ export class JobManager {
     // with our end until the wrapper holds it. Usually a few ms; bounded by the delivery's limits.
     await Promise.all([...this.envDeliveries.values()].map((delivery) => delivery.settled));
     await this.fifos.close();
-    if (!this.observeOnly) {
-      await Promise.all([...this.jobs.values()].filter((job) => job.isActive).map((job) => job.tailer.read().then(() => this.saveNotifyCursor(job)).catch(() => undefined)));
-    }
+    // No notify cursor to save here: it moves when a marker is handled (notificationsHandled).
     for (const job of this.jobs.values()) job.tailer.close();
     this.restarts.close();
     this.tmux.close();
@@ -565,18 +633,6 @@ export class JobManager {
   }
 
   // ---- internals: tracking, finishing -------------------------------------------------------
-
-  private readonly cursorSaves = new Set<string>();
-
-  /** At most one cursor write per job per second, however many markers arrive. */
-  private scheduleCursorSave(job: Job): void {
-    if (this.cursorSaves.has(job.id)) return;
-    this.cursorSaves.add(job.id);
-    setTimeout(() => {
-      this.cursorSaves.delete(job.id);
-      void this.saveNotifyCursor(job);
-    }, 1000).unref();
-  }
 
   private require(id: string): Job {
     const job = this.jobs.get(id);
@@ -595,12 +651,24 @@ export class JobManager {
       maxChars: this.config.ringChars,
       events: {
         onLine: (line, lineNo) => this.emitter.emit("line", meta.id, line, lineNo),
-        onNotify: (message) => {
+        onNotify: (message, end) => {
           const job = this.jobs.get(meta.id);
           if (!job?.isActive) return;
+          job.notifySeen = Math.max(job.notifySeen, end);
+          if (job.meta.owner.instanceId !== this.instanceId && !job.notifyHolding) {
+            // Not ours (yet): if the holder died, take over; this marker is re-read from the log then.
+            void this.takeOverNotifications(job);
+            return;
+          }
           this.debug("notify", { jobId: meta.id, message: message.slice(0, 80) });
-          this.emitter.emit("notify", job.view(this.instanceId), message);
-          this.scheduleCursorSave(job);
+          const emit = () => this.emitter.emit("notify", job.view(this.instanceId), message, end);
+          // Behind a take-over's re-raised markers, if one is still being read; and not one the
+          // dead holder already delivered (this tailer may lag behind where it got to).
+          if (job.notifyHolding) {
+            this.chainNotify(job, () => {
+              if (end > job.notifyHandled) emit();
+            });
+          } else emit();
         },
       },
     });
@@ -615,16 +683,6 @@ export class JobManager {
       await job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES, Number.isNaN(cursor) ? undefined : cursor);
     })();
     return job.loaded;
-  }
-
-  /**
-   * Records how far this instance has handled a job's notify markers, so the next instance
-   * neither repeats them nor misses ones printed while no OpenCode was running.
-   */
-  private async saveNotifyCursor(job: Job): Promise<void> {
-    if (!job.loaded && job.meta.owner.instanceId !== this.instanceId) return;
-    const claimed = job.meta.owner.instanceId === this.instanceId || (await job.notifyClaim?.catch(() => false));
-    if (claimed) await writeFileAtomic(job.paths.notifyCursor, String(job.tailer.bytesRead)).catch(() => undefined);
   }
 
   /**
@@ -818,6 +876,8 @@ export class JobManager {
   /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
   private async checkLiveness(): Promise<void> {
     for (const job of this.jobs.values()) {
+      // A holder that died after the job's last marker leaves those unsent: take over now.
+      if (job.notifySeen > job.notifyHandled) void this.takeOverNotifications(job);
       if (!job.isActive || job.finalizing) continue;
       if (job.detached === "stray") {
         // One stat read per process: a stray ends when the last of its processes does.

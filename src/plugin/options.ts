@@ -20,8 +20,14 @@ export const PluginOptionsSchema = z
     gcAfterDays: z.number().min(0).max(3650).default(7),
     /** Longest notification text sent to a session; longer ones are cut. */
     notifyMaxChars: z.number().int().min(100).max(100_000).default(2000),
-    /** Markers arriving within this window are sent as one prompt. */
-    notifyCoalesceMs: z.number().int().min(0).max(60_000).default(250),
+    /**
+     * Cost guard, per chat session: a quiet session's first notification goes out at once; after
+     * a prompt, the next waits at least this long, and whatever arrived meanwhile goes in it.
+     * (Replaces notifyCoalesceMs, which is no longer read.)
+     */
+    notifyMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /** Most notification prompts per chat session in any 60 seconds (exit notices included). */
+    notifyMaxPerMinute: z.number().int().min(1).max(1000).default(4),
     /** Default of createBackgroundProcess's notifyOnExit: one prompt when a process ends by itself. */
     notifyOnExit: z.boolean().default(false),
   })

@@ -4,6 +4,12 @@ import type { PluginInput } from "@opencode-ai/plugin";
 import { JobManager } from "../core/manager.js";
 import type { JobView } from "../core/job.js";
 import { Notifier } from "./notifier.js";
+import type { NotifyItem, NotifyPrompt } from "./notify-prompt.js";
+
+/** Key of the part metadata recording, per job, the end of the last marker a prompt delivered. */
+export const DELIVERED_KEY = "opencodeBgDelivered";
+/** Recent messages searched for that record (only the dead holder's last prompt can be missing from the cursor). */
+const DELIVERED_LOOKBACK = 50;
 import { buildExitNotice, EXIT_NOTICE_LINES, exitNoticeDue } from "./exit-notice.js";
 import { coreConfigFrom, type PluginOptions } from "./options.js";
 import { collectOldJobs } from "./gc-at-start.js";
@@ -12,6 +18,8 @@ import { SessionContext } from "./session-context.js";
 export class PluginRuntime {
   readonly sessions: SessionContext;
   private readonly managerPromise: Promise<JobManager>;
+  /** The manager once open: markers only come from it, so it is set whenever a delivery ends. */
+  private managerNow: JobManager | undefined;
   private readonly notifier: Notifier;
   private disposing: Promise<void> | undefined;
 
@@ -19,24 +27,33 @@ export class PluginRuntime {
   constructor(private readonly input: PluginInput, readonly options: PluginOptions, configError?: Error) {
     this.sessions = new SessionContext(input.client);
     this.notifier = new Notifier({
-      deliver: (sessionId, text) => this.deliver(sessionId, text),
+      deliver: (sessionId, prompt, items) => this.deliver(sessionId, prompt, items),
       onResult: (result) => {
+        // Handled = delivered or failed for good (never retried): either way the job's cursor
+        // moves past these markers at once, so a successor does not send them again.
+        const handledUpTo = new Map<string, number>();
+        for (const item of result.items) {
+          if (item.position !== undefined) handledUpTo.set(item.jobId, Math.max(handledUpTo.get(item.jobId) ?? 0, item.position));
+        }
+        // Synchronously, right after the prompt was accepted (see notificationsHandled).
+        for (const [jobId, position] of handledUpTo) this.managerNow?.notificationsHandled(jobId, position);
         for (const jobId of new Set(result.items.map((item) => item.jobId))) {
           void this.managerPromise.then((manager) =>
             manager.recordNotification(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
           );
         }
       },
-      coalesceMs: options.notifyCoalesceMs,
       limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
+      rate: { minIntervalMs: options.notifyMinIntervalMs, maxPerMinute: options.notifyMaxPerMinute },
     });
     this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),
+      notifyDeliveredUpTo: (job) => this.deliveredUpTo(job),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
-      listeners: { notify: (job, message) => void this.onNotify(job, message), status: (job) => void this.onStatus(job) },
+      listeners: { notify: (job, message, position) => this.onNotify(job, message, position), status: (job) => void this.onStatus(job) },
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
-    this.managerPromise.catch(() => undefined);
+    this.managerPromise.then((manager) => (this.managerNow = manager)).catch(() => undefined);
     // Old finished jobs go at start (gcAfterDays); a failure only costs disk space.
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
@@ -65,11 +82,10 @@ export class PluginRuntime {
     return this.disposing;
   }
 
-  private async onNotify(job: JobView, message: string): Promise<void> {
+  /** The manager raises only markers this instance delivers (its own jobs, or taken over from a dead owner). */
+  private onNotify(job: JobView, message: string, position: number): void {
     if (!job.sessionId) return;
-    const manager = await this.managerPromise;
-    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, position });
   }
 
   /** Jobs whose exit notice this instance has queued: one per job, whatever events repeat. */
@@ -84,16 +100,41 @@ export class PluginRuntime {
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
     const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
     const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message });
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit" });
   }
 
-  private async deliver(sessionId: string, text: string): Promise<void> {
+  /**
+   * The visible, framed text, then the synthetic note for the model (see notify-prompt.ts). The
+   * note's metadata records how far each job's markers this prompt delivers, in the session
+   * itself (read back by deliveredUpTo when another OpenCode takes over).
+   */
+  private async deliver(sessionId: string, prompt: NotifyPrompt, items: readonly NotifyItem[]): Promise<void> {
     const { agent, model } = await this.sessions.lookup(sessionId);
+    const delivered: Record<string, number> = {};
+    for (const item of items) if (item.position !== undefined) delivered[item.jobId] = Math.max(delivered[item.jobId] ?? 0, item.position);
+    const parts = [
+      { type: "text" as const, text: prompt.text },
+      { type: "text" as const, text: prompt.note, synthetic: true, metadata: { [DELIVERED_KEY]: delivered } },
+    ];
     const response = await this.input.client.session.promptAsync({
       path: { id: sessionId },
-      body: { parts: [{ type: "text", text }], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
+      body: { parts, ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
     });
     const error = (response as { error?: unknown }).error;
     if (error) throw new Error(`OpenCode refused the prompt: ${JSON.stringify(error).slice(0, 300)}`);
+  }
+
+  /** The end of the job's last marker its session already holds a prompt for, if any. */
+  private async deliveredUpTo(job: JobView): Promise<number | undefined> {
+    if (!job.sessionId) return undefined;
+    const response = await this.input.client.session.messages({ path: { id: job.sessionId }, query: { limit: DELIVERED_LOOKBACK } });
+    let found: number | undefined;
+    for (const message of (response.data ?? []) as { parts: { metadata?: Record<string, unknown> }[] }[]) {
+      for (const part of message.parts) {
+        const position = (part.metadata?.[DELIVERED_KEY] as Record<string, unknown> | undefined)?.[job.id];
+        if (typeof position === "number") found = Math.max(found ?? 0, position);
+      }
+    }
+    return found;
   }
 }

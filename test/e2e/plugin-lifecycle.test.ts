@@ -9,6 +9,8 @@ import { messageText } from "../../scripts/e2e/fake-model.js";
 import { eventually } from "../helpers/tmux-sandbox.js";
 import { isProcessAlive } from "../../src/core/process-tree.js";
 import { processIdFrom, withOpencode } from "./plugin-helpers.js";
+import { NOTIFY_NOTE } from "../../src/plugin/notify-prompt.js";
+import { DELIVERED_KEY } from "../../src/plugin/runtime.js";
 
 const lastUserText = (req: ChatRequest) => {
   const last = req.messages.at(-1);
@@ -52,6 +54,20 @@ test("OPENCODE_NOTIFY lines from stdout and stderr reach the session as prompts;
     // The notification runs the session's own model (the only one configured here) in the same session.
     const notified = fake.requests.filter((req) => lastUserText(req).startsWith("[opencode-bg]"));
     assert.ok(notified.every((req) => req.model === "fake-model"));
+    // Framed as process output: the model gets the frame, the quoted marker and the synthetic note.
+    const framed = notified.find((req) => lastUserText(req).includes("2 tests failed (stderr)"));
+    assert.ok(framed, "the stderr marker reached the model");
+    assert.match(lastUserText(framed), new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: .*"notifier" \\(id ${jobId}\\)`));
+    assert.match(lastUserText(framed), /\n> 2 tests failed \(stderr\)/);
+    assert.ok(lastUserText(framed).includes(NOTIFY_NOTE), "the synthetic note is sent to the model");
+    // Stored in the session as a synthetic part, which the TUI leaves out of the user's text.
+    const stored = await server.client.session.messages({ path: { id: sessionId } });
+    const parts = (stored.data ?? []).flatMap((message) => message.parts as { type: string; text?: string; synthetic?: boolean; metadata?: Record<string, unknown> }[]);
+    const notes = parts.filter((part) => part.type === "text" && part.synthetic === true && part.text === NOTIFY_NOTE);
+    assert.ok(notes.length >= 1);
+    // Each note carries, in its metadata, how far the job's markers are delivered (read back on take-over).
+    assert.ok(notes.every((part) => typeof (part.metadata?.[DELIVERED_KEY] as Record<string, unknown> | undefined)?.[jobId] === "number"), JSON.stringify(notes));
+    assert.ok(parts.some((part) => part.type === "text" && !part.synthetic && part.text?.includes("> 2 tests failed (stderr)")));
     await server.stop();
   });
 });
@@ -115,7 +131,7 @@ test("a global job started by one OpenCode is listed, read and still notifies it
     const server = await opencode.serve();
     await fs.writeFile(goFile, "");
     const notified = await fake.waitForRequest((req) => lastUserText(req).includes("still here after a restart"), 30_000);
-    assert.match(lastUserText(notified), new RegExp(`"survivor" \\(id ${jobId}\\)`));
+    assert.match(lastUserText(notified), new RegExp(`"survivor" \\(id ${jobId}\\) printed:\\n> still here after a restart`));
     const messages = await server.client.session.messages({ path: { id: sessionOne } });
     assert.ok(JSON.stringify(messages.data).includes("still here after a restart"), "delivered into the session that started the job");
     await server.stop();

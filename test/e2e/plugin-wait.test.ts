@@ -9,6 +9,7 @@ import type { ChatRequest, ModelStep, ScriptContext } from "../../scripts/e2e/fa
 import { messageText } from "../../scripts/e2e/fake-model.js";
 import { eventually } from "../helpers/tmux-sandbox.js";
 import { PLUGIN_PATH, processIdFrom, withOpencode } from "./plugin-helpers.js";
+import { NOTIFY_NOTE } from "../../src/plugin/notify-prompt.js";
 
 const lastUserText = (req: ChatRequest) => {
   const last = req.messages.at(-1);
@@ -73,7 +74,8 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
       default: return { text: "noted" };
     }
   };
-  await withOpencode(script, { plugins: [[PLUGIN_PATH, { notifyOnExit: true }]] }, async ({ fake, opencode, jobs }) => {
+  // No cost guard interval here, so a duplicate would not be held back past the check below.
+  await withOpencode(script, { plugins: [[PLUGIN_PATH, { notifyOnExit: true, notifyMinIntervalMs: 0 }]] }, async ({ fake, opencode, jobs }) => {
     goFile = path.join(jobs.stateDir, "go");
     const server = await opencode.serve();
     const session = await server.client.session.create({ body: {} });
@@ -99,10 +101,11 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
     await fs.writeFile(goFile, "");
     const notified = await fake.waitForRequest((req) => lastUserText(req).includes("Process ended by itself"), 30_000);
     const text = lastUserText(notified);
-    assert.match(text, new RegExp(`^\\[opencode-bg\\] Notification from background process "finisher" \\(id ${finisherId}\\):\\nProcess ended by itself: failed: exited with code 3\\nexit code 3, runtime \\d+s\\nlast output \\(lines 4-13\\):\\nstep 4\\n`));
-    assert.ok(text.endsWith("step 12\ntests failed"), text);
+    assert.match(text, new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: background process "finisher" \\(id ${finisherId}\\) ended by itself:\\n> Process ended by itself: failed: exited with code 3\\n> exit code 3, runtime \\d+s\\n> last output \\(lines 4-13\\):\\n> step 4\\n`));
+    // The quoted output, then the synthetic note (sent to the model as a second text part).
+    assert.ok(text.endsWith(`> step 12\n> tests failed${NOTIFY_NOTE}`), text);
 
-    // A duplicate would follow within the coalescing window; give it several.
+    // A duplicate would follow within moments (no interval configured); give it time.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const messages = await server.client.session.messages({ path: { id: sessionId } });
     const userTexts = (messages.data ?? [])
