@@ -435,6 +435,23 @@ export class JobManager {
   }
 
   /**
+   * Brings every job up to what is on disk now, for a caller about to read (each tool call): an
+   * outcome.json another instance wrote is adopted, an exit.json already written is finalised,
+   * and finalisations under way are awaited. File events do the same, but they can lag behind.
+   */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.jobs.values()].map(async (job) => {
+      if (job.isActive && !job.finalizing && !job.restarting) {
+        if (!job.started) await this.loadStarted(job);
+        const outcome = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
+        if (outcome) this.adoptOutcome(job, outcome);
+        else if (job.started && (await this.hasCurrentExit(job))) await this.finalize(job).catch(() => undefined);
+      }
+      await job.finalizing?.catch(() => undefined);
+    }));
+  }
+
+  /**
    * Garbage collection: deletes the folders of finished jobs (completed/failed/cancelled) that
    * ended at least `olderThanMs` ago, and closes their leftover dead windows. Never touches an
    * active job. With dryRun, only reports what it would remove.
@@ -707,6 +724,11 @@ export class JobManager {
     this.emitStatus(job);
   }
 
+  /** Whether exit.json of the job's current run is on disk (one small read; absent is the usual case). */
+  private async hasCurrentExit(job: Job): Promise<boolean> {
+    return this.restarts.current(job, await readJson(job.paths.exit, JobExitSchema).catch(() => undefined)) !== undefined;
+  }
+
   /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
   private async checkLiveness(): Promise<void> {
     for (const job of this.jobs.values()) {
@@ -732,6 +754,9 @@ export class JobManager {
     }
     const paneByJob = new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane]));
     const orphans: Job[] = [];
+    // Ends already on disk are decided before open() resolves: a caller's first read must not
+    // see "running" for a job whose exit.json is there (it did, 7/20 first reads, before).
+    const ending: Promise<void>[] = [];
     for (const id of ids) {
       const paths = JobPaths.of(this.config.stateDir, id);
       const meta = await readJson(paths.meta, JobMetaSchema).catch(() => undefined);
@@ -745,14 +770,17 @@ export class JobManager {
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
         if (!this.observeOnly) await this.ensureLoaded(job);
-        if (meta.scope === "session" && !ownerAlive) orphans.push(job);
+        // The wrapper wrote exit.json and is in its last moment (or a guard still holds the pane).
+        if (await this.hasCurrentExit(job)) ending.push(this.finalize(job).catch(() => undefined));
+        else if (meta.scope === "session" && !ownerAlive) orphans.push(job);
       } else if (job.started) {
         await this.ensureLoaded(job);
-        void this.finalize(job).catch(() => undefined);
+        ending.push(this.finalize(job).catch(() => undefined));
       } else if (!ownerAlive || Date.now() - meta.createdAt > START_TIMEOUT_MS) {
         await this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" });
       }
     }
+    await Promise.all(ending);
     // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
     if (orphans.length > 0 && !this.observeOnly) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });
     // Failed jobs with restart: "on-failure" keep their schedule across OpenCode restarts.
