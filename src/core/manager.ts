@@ -7,7 +7,7 @@ import path from "node:path";
 import type { FSWatcher } from "chokidar";
 import { nanoid } from "nanoid";
 import pLimit from "p-limit";
-import { TmuxClient } from "../tmux/client.js";
+import { socketPathFor, TmuxClient } from "../tmux/client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/errors.js";
 import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
 import { closePipe, killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
@@ -20,8 +20,9 @@ import { newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
   encodeEnv, NotifyClaimSchema, JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
-  jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStatus,
+  jobsDir, readJson, writeFileAtomic, writeJson, type JobMeta, type JobOutcome, type JobStarted, type JobStatus,
 } from "./job-files.js";
+import { processStartTime, serverRuns } from "./server-identity.js";
 import { LogTailer } from "./log-tailer.js";
 import { LogCap } from "./log-cap.js";
 import { Restarter, type RestartReport } from "./restart.js";
@@ -101,6 +102,9 @@ export class JobManager {
   readonly instanceId: string;
   readonly config: CoreConfig;
   readonly tmux: TmuxClient;
+  /** Clients of other tmux servers that jobs in the state dir run on (by socket path), made lazily. */
+  private readonly otherServers = new Map<string, TmuxClient>();
+  private readonly env: NodeJS.ProcessEnv;
   private readonly jobs = new Map<string, Job>();
   private readonly emitter = new EventEmitter<ManagerEvents>();
   private session: SessionInfo | undefined;
@@ -119,6 +123,7 @@ export class JobManager {
     const env = options.env ?? process.env;
     this.config = resolveConfig(options.config, env);
     this.instanceId = options.instanceId ?? nanoid(12);
+    this.env = env;
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
     this.debug = createDebugLog(this.config.stateDir, env);
     this.logCap = new LogCap({ maxLogBytes: this.config.maxLogBytes, onUncapped: (reason) => this.debug(reason) });
@@ -126,6 +131,7 @@ export class JobManager {
       instanceId: this.instanceId,
       config: this.config,
       tmux: this.tmux,
+      tmuxFor: (started) => this.tmuxFor(started),
       observeOnly: this.observeOnly,
       debug: this.debug,
       job: (id) => this.jobs.get(id),
@@ -133,7 +139,7 @@ export class JobManager {
       wrapperArgv: (paths) => this.wrapperArgv(paths),
       pipeCommand: (paths) => this.logCap.pipeCommand(paths.dir, paths.log),
       startWindow: (job, extraArgs) => this.startWindowRecovering(job, extraArgs),
-      serverPid: () => this.session?.serverPid ?? 0,
+      server: () => this.serverIdentity(),
       ensureLoaded: (job) => this.ensureLoaded(job),
       waitForExitMarker: (job, timeoutMs) => this.waitForExitMarker(job, timeoutMs),
       finish: (job, outcome) => this.finish(job, outcome),
@@ -207,7 +213,7 @@ export class JobManager {
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
       const startedAt = Date.now();
       const window = await this.startWindowRecovering(job);
-      job.started = { ...window, serverPid: this.session?.serverPid ?? 0, startedAt };
+      job.started = { ...window, ...this.serverIdentity(), startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
@@ -234,6 +240,35 @@ export class JobManager {
   }
   private paneTerm: string | undefined;
   private tmuxVersion: string | undefined;
+
+  /** The server this manager starts windows on, as started.json records it (after connectSession). */
+  private serverIdentity(): Pick<JobStarted, "serverPid" | "socketPath" | "serverStartTime" | "session"> {
+    const serverPid = this.session?.serverPid ?? 0;
+    const serverStartTime = processStartTime(serverPid);
+    return {
+      serverPid,
+      ...(this.session?.socketPath ? { socketPath: this.session.socketPath } : {}),
+      ...(serverStartTime === undefined ? {} : { serverStartTime }),
+      session: this.config.sessionName,
+    };
+  }
+
+  /** This manager's own socket path: as tmux reported it, or where tmux puts it. */
+  private get ownSocketPath(): string {
+    return this.session?.socketPath || socketPathFor(this.config.tmuxSocket, this.env);
+  }
+
+  /** The tmux server a job runs on: its own (started.json), or ours for jobs that do not say. */
+  private tmuxFor(started: JobStarted | undefined): TmuxClient {
+    const socketPath = started?.socketPath;
+    if (!socketPath || socketPath === this.ownSocketPath) return this.tmux;
+    let client = this.otherServers.get(socketPath);
+    if (!client) {
+      client = new TmuxClient({ socketPath, env: this.env });
+      this.otherServers.set(socketPath, client);
+    }
+    return client;
+  }
 
   /** Starts the window; if the tmux server or session vanished since we last looked, makes it again once. */
   private async startWindowRecovering(job: Job, extraArgs: readonly string[] = []) {
@@ -292,10 +327,19 @@ export class JobManager {
   /** The argv a person runs to look at (and type into) a job's window. */
   attachCommand(id: string): string[] {
     const job = this.require(id);
+    const started = job.started;
     // A window id only means something to the tmux server that made it.
-    const window = job.started && isProcessAlive(job.started.serverPid) ? `:${job.started.windowId}` : "";
-    const target = `${sessionTarget(this.config.sessionName)}${window}`;
-    return ["tmux", ...this.tmux.socketArgs, "attach-session", "-t", target];
+    const window = started && serverRuns(started) ? `:${started.windowId}` : "";
+    const target = `${sessionTarget(started?.session ?? this.config.sessionName)}${window}`;
+    // The job's own server: by its socket path, unless that is ours (-L name) or the default one.
+    const client = this.tmuxFor(started);
+    const socketArgs = client === this.tmux ? this.tmux.socketArgs : client.socketPath === socketPathFor(undefined, this.env) ? [] : client.socketArgs;
+    return ["tmux", ...socketArgs, "attach-session", "-t", target];
+  }
+
+  /** The tmux server a job runs on (for the CLI's attach checks). */
+  tmuxOf(id: string): TmuxClient {
+    return this.tmuxFor(this.require(id).started);
   }
 
   /** Resolves when the job reaches one of `statuses` (default: any final one). */
@@ -324,7 +368,7 @@ export class JobManager {
     validateSendInput(input);
     if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
     try {
-      await sendToPane(this.tmux, job.started.paneId, input);
+      await sendToPane(this.tmuxFor(job.started), job.started.paneId, input);
     } catch (error) {
       if (error instanceof TmuxTargetGoneError || error instanceof TmuxServerGoneError) {
         throw new InvalidInputError(`job ${id}'s tmux window is gone; it cannot take input.`);
@@ -405,7 +449,7 @@ export class JobManager {
     });
     if (wasActive) await this.finalize(job, EXIT_FILE_WAIT_MS);
     // Window ids restart with the tmux server: only a live server that hosted it still has it.
-    if (job.started && isProcessAlive(job.started.serverPid)) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
+    if (job.started && serverRuns(job.started)) await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
     return {
       id: job.id,
       name: job.meta.name,
@@ -471,9 +515,10 @@ export class JobManager {
       removed.push(view);
       if (options.dryRun) continue;
       // Window ids are per tmux server: only close the window if it still carries this job's id.
-      if (job.started) {
-        const pane = await readPane(this.tmux, job.started.paneId).catch(() => undefined);
-        if (pane?.jobId === job.id) await killWindow(this.tmux, pane.windowId).catch(() => undefined);
+      if (job.started && serverRuns(job.started)) {
+        const tmux = this.tmuxFor(job.started);
+        const pane = await readPane(tmux, job.started.paneId).catch(() => undefined);
+        if (pane?.jobId === job.id) await killWindow(tmux, pane.windowId).catch(() => undefined);
       }
       job.tailer.close();
       this.jobs.delete(job.id);
@@ -493,6 +538,7 @@ export class JobManager {
     for (const job of this.jobs.values()) job.tailer.close();
     this.restarts.close();
     this.tmux.close();
+    for (const client of this.otherServers.values()) client.close();
     await this.watcher?.close();
   }
 
@@ -577,11 +623,14 @@ export class JobManager {
       const existing = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
       if (existing) return this.adoptOutcome(job, existing);
       const cancel = await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined);
-      const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
+      // The job's own server, by pid and start time: a failed command on some other socket proves nothing.
+      const serverGone = job.started ? !serverRuns(job.started) : false;
       let pane: PaneRow | undefined;
       if (!exit && job.started && !serverGone) {
-        pane = await this.readDeadPane(job.started.paneId);
+        pane = await this.readDeadPane(job.started);
         if (pane && !pane.dead && isProcessAlive(job.started.panePid)) return; // still running: nothing to decide
+        // A job from before socket paths were recorded, on a server that is not ours: we cannot see its window.
+        if (!pane && !(await this.reachesServerOf(job.started))) return;
       }
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
       if (this.restarts.blocksFinalize(job)) return;
@@ -592,19 +641,27 @@ export class JobManager {
     return job.finalizing;
   }
 
-  /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the server once and re-read. */
-  private async readDeadPane(paneId: string): Promise<PaneRow | undefined> {
-    let pane = await readPane(this.tmux, paneId);
-    if (pane?.dead && pane.deadStatus === undefined && pane.deadSignal === undefined && this.session) {
+  /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the job's server once and re-read. */
+  private async readDeadPane(started: JobStarted): Promise<PaneRow | undefined> {
+    const tmux = this.tmuxFor(started);
+    let pane = await readPane(tmux, started.paneId);
+    if (pane?.dead && pane.deadStatus === undefined && pane.deadSignal === undefined && serverRuns(started)) {
       try {
-        process.kill(this.session.serverPid, "SIGCHLD");
+        process.kill(started.serverPid, "SIGCHLD");
       } catch {
         // The server is gone; the read below says so.
       }
       await sleep(50);
-      pane = await readPane(this.tmux, paneId);
+      pane = await readPane(tmux, started.paneId);
     }
     return pane;
+  }
+
+  /** Whether the client tmuxFor gives reaches the job's server (only jobs without a socket path can miss). */
+  private async reachesServerOf(started: JobStarted): Promise<boolean> {
+    if (started.socketPath) return true;
+    const pid = Number.parseInt(await this.tmux.run(["display-message", "-p", "#{pid}"]).catch(() => ""), 10);
+    return pid === started.serverPid;
   }
 
   private async waitForExitMarker(job: Job, timeoutMs: number): Promise<void> {
@@ -624,9 +681,9 @@ export class JobManager {
     this.emitStatus(job);
     this.restarts.onOutcome(job);
     // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
-    if (job.started && !this.observeOnly && isProcessAlive(job.started.serverPid)) {
+    if (job.started && !this.observeOnly && serverRuns(job.started)) {
       // A job ended on request loses its window next anyway; otherwise wait for the writer if it is behind.
-      if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+      if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(this.tmuxFor(job.started), job.started.paneId).catch(() => undefined);
       else void this.closePipeWhenDrained(job);
     }
   }
@@ -643,7 +700,7 @@ export class JobManager {
     }
     // Restarted meanwhile: the pipe now serves the new run.
     if (this.closed || job.isActive || job.restarting || (job.restartState?.run ?? 0) !== run || !job.started) return;
-    await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+    await closePipe(this.tmuxFor(job.started), job.started.paneId).catch(() => undefined);
   }
 
   private adoptOutcome(job: Job, outcome: JobOutcome): void {
@@ -683,10 +740,11 @@ export class JobManager {
       case "log-deleted":
         if (job?.isActive && job.started) {
           const paneId = job.started.paneId;
+          const tmux = this.tmuxFor(job.started);
           // Only when it is really gone: a log rotation replaces the file, it never leaves it missing.
           void fs.access(job.paths.log).then(
             () => job.tailer.read(),
-            () => this.logCap.pipeCommand(job.paths.dir, job.paths.log).then((command) => repipePane(this.tmux, paneId, job.paths.log, command)),
+            () => this.logCap.pipeCommand(job.paths.dir, job.paths.log).then((command) => repipePane(tmux, paneId, job.paths.log, command)),
           ).catch(() => undefined);
         }
         return;
@@ -734,7 +792,7 @@ export class JobManager {
     for (const job of this.jobs.values()) {
       if (!job.isActive || job.finalizing) continue;
       if (job.started) {
-        if (!isProcessAlive(job.started.panePid) || !isProcessAlive(job.started.serverPid)) void this.finalize(job, 500).catch(() => undefined);
+        if (!isProcessAlive(job.started.panePid) || !serverRuns(job.started)) void this.finalize(job, 500).catch(() => undefined);
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" }).catch(() => undefined);
       }
@@ -745,14 +803,27 @@ export class JobManager {
   private async recover(): Promise<void> {
     const root = jobsDir(this.config.stateDir);
     const ids = (await fs.readdir(root, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    let panes: PaneRow[] = [];
-    try {
-      panes = await listPanes(this.tmux, this.config.sessionName);
-    } catch (error) {
-      if (!(error instanceof TmuxError)) throw error;
-      // tmux missing: jobs are still listed from disk; starting new ones will say what is wrong.
-    }
-    const paneByJob = new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane]));
+    // Each job's panes are listed on the job's own server and session, once per server.
+    const listings = new Map<string, Promise<Map<string, PaneRow>>>();
+    const paneOf = async (id: string, started: JobStarted): Promise<PaneRow | undefined> => {
+      if (!serverRuns(started) && started.socketPath) return undefined;
+      const tmux = this.tmuxFor(started);
+      const session = started.session ?? this.config.sessionName;
+      const key = `${tmux.socketPath ?? ""}\0${session}`;
+      let listing = listings.get(key);
+      if (!listing) {
+        listing = listPanes(tmux, session).then(
+          (panes) => new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane])),
+          (error: unknown) => {
+            if (!(error instanceof TmuxError)) throw error;
+            // tmux missing: jobs are still listed from disk; starting new ones will say what is wrong.
+            return new Map<string, PaneRow>();
+          },
+        );
+        listings.set(key, listing);
+      }
+      return (await listing).get(id);
+    };
     const orphans: Job[] = [];
     // Ends already on disk are decided before open() resolves: a caller's first read must not
     // see "running" for a job whose exit.json is there (it did, 7/20 first reads, before).
@@ -766,7 +837,7 @@ export class JobManager {
       job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
       await this.restarts.loadState(job);
       if (!job.isActive) continue;
-      const pane = paneByJob.get(id);
+      const pane = job.started ? await paneOf(id, job.started) : undefined;
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
         if (!this.observeOnly) await this.ensureLoaded(job);

@@ -23,6 +23,7 @@ import {
   type JobOutcome, type JobPaths, type JobStarted, type JobStatus, type RestartState,
 } from "./job-files.js";
 import { isProcessAlive, killJobProcesses } from "./process-tree.js";
+import { serverRuns } from "./server-identity.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
 
@@ -31,6 +32,8 @@ export interface RestartHost {
   instanceId: string;
   config: CoreConfig;
   tmux: TmuxClient;
+  /** The tmux server a job runs on (started.json's socket; the manager's own for older jobs). */
+  tmuxFor(started: JobStarted | undefined): TmuxClient;
   observeOnly: boolean;
   debug: DebugLog;
   job(id: string): Job | undefined;
@@ -41,7 +44,8 @@ export interface RestartHost {
   pipeCommand(paths: JobPaths): Promise<string>;
   /** A new window for a job whose window is gone, running the wrapper with `extraArgs`. */
   startWindow(job: Job, extraArgs: string[]): Promise<StartedWindow>;
-  serverPid(): number;
+  /** The manager's tmux server as started.json records it. */
+  server(): Pick<JobStarted, "serverPid" | "socketPath" | "serverStartTime" | "session">;
   ensureLoaded(job: Job): Promise<void>;
   waitForExitMarker(job: Job, timeoutMs: number): Promise<void>;
   finish(job: Job, outcome: JobOutcome): Promise<void>;
@@ -250,10 +254,11 @@ export class Restarter {
     const { host } = this;
     const started = job.started;
     // Window and pane ids only mean something to the tmux server that made them.
-    if (started && isProcessAlive(started.serverPid)) {
-      const pane = await readPane(host.tmux, started.paneId).catch(() => undefined);
+    if (started && serverRuns(started)) {
+      const tmux = host.tmuxFor(started);
+      const pane = await readPane(tmux, started.paneId).catch(() => undefined);
       if (pane?.jobId === job.id) {
-        const panePid = await respawnPane(host.tmux, {
+        const panePid = await respawnPane(tmux, {
           paneId: started.paneId,
           startDirectory: job.paths.dir,
           argv: [...host.wrapperArgv(job.paths), String(run)],
@@ -263,7 +268,7 @@ export class Restarter {
       }
     }
     const window = await host.startWindow(job, [String(run)]);
-    return { started: { ...window, serverPid: host.serverPid(), startedAt: Date.now() }, sameWindow: false };
+    return { started: { ...window, ...host.server(), startedAt: Date.now() }, sameWindow: false };
   }
 
   /** A session job whose OpenCode is gone becomes this instance's, so it ends with this one. */
