@@ -92,6 +92,8 @@ export interface RemovedJobs {
 }
 
 const EXIT_MARKER_WAIT_MS = 1000;
+/** Longest wait for the end of a job's output while its log keeps growing. */
+const OUTPUT_END_WAIT_MS = 30_000;
 const EXIT_FILE_WAIT_MS = 1500;
 /** A job whose folder exists but never got a window is given up on after this long. */
 const START_TIMEOUT_MS = 30_000;
@@ -664,10 +666,23 @@ export class JobManager {
     return pid === started.serverPid;
   }
 
+  /**
+   * Waits for the job's end marker in the log: `timeoutMs`, and beyond it while the log still
+   * grows (at most OUTPUT_END_WAIT_MS). A flood through the capped writer was measured 24k lines
+   * behind when exit.json appeared; a final status given then hid the end of the output.
+   */
   private async waitForExitMarker(job: Job, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const start = Date.now();
+    let quietSince = start;
+    let seen = job.tailer.bytesRead;
     await job.tailer.read();
-    while (!job.tailer.exitMarkerSeen && Date.now() < deadline) {
+    while (!job.tailer.exitMarkerSeen) {
+      const now = Date.now();
+      if (job.tailer.bytesRead !== seen) {
+        seen = job.tailer.bytesRead;
+        quietSince = now;
+      }
+      if (now - start >= OUTPUT_END_WAIT_MS || (now - start >= timeoutMs && now - quietSince >= timeoutMs)) return;
       await sleep(20);
       await job.tailer.read();
     }
