@@ -14,7 +14,7 @@ import { closePipe, killWindow, listPanes, readPane, repipePane, sendToPane, sta
 import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
 import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
-import { BackgroundError, InvalidInputError, UnknownJobError } from "./errors.js";
+import { BackgroundError, InvalidInputError, JobStartError, UnknownJobError } from "./errors.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
@@ -175,7 +175,11 @@ export class JobManager {
 
   // ---- create -------------------------------------------------------------------------------
 
-  /** Starts a command in its own tmux window. Invalid input throws; a tmux failure returns a failed job. */
+  /**
+   * Starts a command in its own tmux window. Invalid input throws InvalidInputError; a failure
+   * half-way (tmux missing, the window not starting, a file not written) removes the job's folder
+   * and throws JobStartError saying why: no half-made job is left for anyone to list.
+   */
   async create(input: CreateJobInput): Promise<JobView> {
     this.assertOpen();
     const valid = await validateCreateInput(input);
@@ -198,6 +202,7 @@ export class JobManager {
       ...(valid.restart ? { restart: valid.restart } : {}),
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
+    const abandon = (error: unknown) => this.abandonCreate(id, paths, error);
     const env = { ...(input.baseEnv ?? process.env), ...valid.env, [JOB_MARKER_VARIABLE]: id };
     await Promise.all([
       writeFileAtomic(paths.command, valid.command),
@@ -207,9 +212,8 @@ export class JobManager {
       fs.writeFile(paths.log, "", { mode: 0o600 }),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
       writeJson(paths.meta, meta),
-    ]);
+    ]).catch(abandon);
     const job = this.track(meta, paths);
-    this.emitStatus(job);
 
     try {
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
@@ -219,9 +223,22 @@ export class JobManager {
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
-      await this.finish(job, { status: "failed", endedAt: Date.now(), error: `could not start: ${describeError(error)}` });
+      await abandon(error);
     }
     return job.view(this.instanceId);
+  }
+
+  /** Undoes a create that failed half-way: its process (if the window started), the job, its folder. */
+  private async abandonCreate(id: string, paths: JobPaths, error: unknown): Promise<never> {
+    const job = this.jobs.get(id);
+    if (job?.started) {
+      await killJobProcesses({ marker: { name: JOB_MARKER_VARIABLE, value: id }, rootPid: job.started.panePid, graceMs: this.config.killGraceMs }).catch(() => undefined);
+      await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
+    }
+    job?.tailer.close();
+    this.jobs.delete(id);
+    await fs.rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    throw new JobStartError(`could not start: ${describeError(error)}`, { cause: error });
   }
 
   /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */

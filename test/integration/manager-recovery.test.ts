@@ -97,14 +97,12 @@ describe("recovery", () => {
 });
 
 describe("failures around tmux", () => {
-  test("tmux missing from PATH: a clear error, nothing thrown, nothing lost", async () => {
+  test("tmux missing from PATH: a clear error, and no half-made job left behind", async () => {
     const env = { ...sandbox.env, PATH: "/nonexistent-bin" };
     const manager = await JobManager.open({ env, config: sandbox.config });
     try {
-      const job = await manager.create({ command: "echo hi", baseEnv: sandbox.env });
-      assert.equal(job.status, "failed");
-      assert.match(job.error ?? "", /tmux not found on PATH; install tmux >= 3\.3/);
-      assert.equal(manager.get(job.id).status, "failed");
+      await assert.rejects(manager.create({ command: "echo hi", baseEnv: sandbox.env }), /could not start: tmux not found on PATH; install tmux >= 3\.3/);
+      assert.equal(manager.list().length, 0);
     } finally {
       await manager.close();
     }
