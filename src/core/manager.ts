@@ -25,6 +25,7 @@ import {
 import { processStartTime, serverRuns } from "./server-identity.js";
 import { LogTailer } from "./log-tailer.js";
 import { LogCap } from "./log-cap.js";
+import { logProblem } from "./log-problem.js";
 import { Restarter, type RestartReport } from "./restart.js";
 import { readOutput, type OutputQuery } from "./output-reader.js";
 import { validateSendInput } from "./send-input.js";
@@ -509,6 +510,7 @@ export class JobManager {
         const outcome = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
         if (outcome) this.adoptOutcome(job, outcome);
         else if (job.started && (await this.hasCurrentExit(job))) await this.finalize(job).catch(() => undefined);
+        else if (job.started) await this.checkLogWriter(job);
       }
       await job.finalizing?.catch(() => undefined);
     }));
@@ -754,6 +756,8 @@ export class JobManager {
     switch (event.kind) {
       case "output":
         if (job && !this.observeOnly) void job.tailer.read().catch(() => undefined);
+        // Written again after a failure (room was made): the status stops saying it is lost.
+        if (job?.logProblem) void this.checkLogWriter(job).catch(() => undefined);
         return;
       case "exit":
         if (job) void this.finalize(job).catch(() => undefined);
@@ -783,6 +787,9 @@ export class JobManager {
       case "restart":
         if (job) void this.restarts.onStateFile(job).catch(() => undefined);
         return;
+      case "log-failed":
+        if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
+        return;
       case "removed":
         if (job) {
           job.tailer.close();
@@ -811,6 +818,15 @@ export class JobManager {
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
     await this.restarts.loadState(job);
     if (job.isActive && !this.observeOnly) await this.ensureLoaded(job);
+    this.emitStatus(job);
+  }
+
+  /** Whether the job's output still reaches its log (a full disk stops it); emits a status when that changes. */
+  private async checkLogWriter(job: Job): Promise<void> {
+    const problem = await logProblem(job.paths.dir, job.paths.log);
+    if (problem === job.logProblem) return;
+    job.logProblem = problem;
+    this.debug("log writer", { jobId: job.id, problem });
     this.emitStatus(job);
   }
 
@@ -873,6 +889,7 @@ export class JobManager {
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
         if (!this.observeOnly) await this.ensureLoaded(job);
+        await this.checkLogWriter(job);
         // The wrapper wrote exit.json and is in its last moment (or a guard still holds the pane).
         if (await this.hasCurrentExit(job)) ending.push(this.finalize(job).catch(() => undefined));
         else if (meta.scope === "session" && !ownerAlive) orphans.push(job);

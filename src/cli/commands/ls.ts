@@ -83,5 +83,6 @@ function jobColumns(now: number): Column<JobView>[] {
 /** "failed(2)" says more than "failed" at no extra width worth mentioning. */
 function statusCell(job: JobView): string {
   if (job.status === "failed" && job.exitCode !== undefined) return `failed(${job.exitCode})`;
+  if (job.logProblem) return `${job.status} (${job.logProblem})`;
   return job.status;
 }
