@@ -215,6 +215,7 @@ export class JobManager {
       writeJson(paths.meta, meta),
     ]).catch(abandon);
     const job = this.track(meta, paths);
+    this.emitStatus(job);
 
     try {
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
@@ -236,10 +237,16 @@ export class JobManager {
       await killJobProcesses({ marker: { name: JOB_MARKER_VARIABLE, value: id }, rootPid: job.started.panePid, graceMs: this.config.killGraceMs }).catch(() => undefined);
       await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
     }
-    job?.tailer.close();
-    this.jobs.delete(id);
+    const reason = `could not start: ${describeError(error)}`;
     await fs.rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
-    throw new JobStartError(`could not start: ${describeError(error)}`, { cause: error });
+    if (job) {
+      // Listeners saw it pending: they see it end (in memory only; nothing is left on disk).
+      job.outcome = { status: "failed", endedAt: Date.now(), error: reason };
+      job.tailer.close();
+      this.jobs.delete(id);
+      this.emitStatus(job);
+    }
+    throw new JobStartError(reason, { cause: error });
   }
 
   /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */
