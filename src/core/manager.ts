@@ -801,6 +801,11 @@ export class JobManager {
         if (job) {
           job.tailer.close();
           this.jobs.delete(event.jobId);
+          // Removed before it started (a create that failed half-way): listeners must not keep it pending.
+          if (job.isActive && !job.started) {
+            job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
+            this.emitStatus(job);
+          }
         }
         return;
     }
