@@ -238,7 +238,11 @@ export class JobManager {
       await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
     }
     const reason = `could not start: ${describeError(error)}`;
+    // chokidar 5 leaks the fs.watch of a folder it is still setting up when the watcher closes
+    // (seen: the CLI hung 3 runs in 6 after a failed create): let it see the folder go first.
+    const seen = this.watcherSees("unlinkDir", paths.dir, 1000);
     await fs.rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    await seen;
     if (job) {
       // Listeners saw it pending: they see it end (in memory only; nothing is left on disk).
       job.outcome = { status: "failed", endedAt: Date.now(), error: reason };
@@ -247,6 +251,24 @@ export class JobManager {
       this.emitStatus(job);
     }
     throw new JobStartError(reason, { cause: error });
+  }
+
+  /** Resolves when the file watcher reports `event` for `file`, or after `timeoutMs`. */
+  private watcherSees(event: "unlinkDir", file: string, timeoutMs: number): Promise<void> {
+    const watcher = this.watcher;
+    if (!watcher) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        watcher.off(event, listener);
+        resolve();
+      };
+      const listener = (changed: string) => {
+        if (path.resolve(changed) === path.resolve(file)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      watcher.on(event, listener);
+    });
   }
 
   /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */
