@@ -16,3 +16,6 @@ export class UnknownJobError extends BackgroundError {
 }
 
 export class InvalidInputError extends BackgroundError {}
+
+/** create() could not start the job; its half-made folder was removed, so no job exists. */
+export class JobStartError extends BackgroundError {}

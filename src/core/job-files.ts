@@ -50,6 +50,14 @@ export const JobStartedSchema = z.object({
   paneStartTime: z.number().int().optional(),
   serverPid: z.number().int(),
   startedAt: z.number(),
+  /**
+   * The job's own tmux server: its socket (`#{socket_path}`), its start time (clock ticks after
+   * boot, so a reused pid is not taken for it) and the session. Every reader talks to THIS server,
+   * whatever socket it is configured with. Absent in jobs made before: the reader's own server.
+   */
+  socketPath: z.string().optional(),
+  serverStartTime: z.number().optional(),
+  session: z.string().optional(),
 });
 export type JobStarted = z.infer<typeof JobStartedSchema>;
 

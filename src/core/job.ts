@@ -38,6 +38,8 @@ export interface JobView {
   logPath: string;
   /** The last complete output line (clean text), if any. */
   lastLine: string | undefined;
+  /** Said beside the status when the log cannot be written, e.g. "disk full: output is no longer recorded". */
+  logProblem?: string | undefined;
   /** Notification prompts this instance delivered for the job, and the last failure if any. */
   notificationsDelivered: number;
   lastNotificationError: string | undefined;
@@ -92,6 +94,8 @@ export class Job {
   detached: Detached | undefined;
   /** Marker processes found alive after the job ended, or a stray job's processes (see marker-scan.ts). */
   leftovers: ProcessIdentity[] = [];
+  /** The log writer could not write (log-write-failed exists); see log-problem.ts. */
+  logProblem: string | undefined;
 
   constructor(
     readonly meta: JobMeta,
@@ -140,6 +144,8 @@ export class Job {
       error: outcome?.error,
       logPath: this.paths.log,
       lastLine: last?.text,
+      // Only a running job's output can still be lost.
+      logProblem: this.isActive ? this.logProblem : undefined,
       notificationsDelivered: this.notificationsDelivered,
       lastNotificationError: this.lastNotificationError,
       notifyOnExit: meta.notifyOnExit === true,

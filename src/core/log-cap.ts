@@ -17,6 +17,12 @@ export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 export const MIN_MAX_LOG_BYTES = 64 * 1024;
 /** Name of the rotation script in a job folder. */
 export const ROTATE_SCRIPT_NAME = "log-rotate.sh";
+/**
+ * Made (empty: it must fit on a full disk) by the writer when output.log could not be written,
+ * e.g. ENOSPC: from then on the job's output is not recorded. Removed again after a chunk that
+ * was written whole. Readers say so in the job's status.
+ */
+export const LOG_FAILED_NAME = "log-write-failed";
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
@@ -45,7 +51,8 @@ export class LogCap {
    * or plain `cat >>` where GNU split with --filter is missing (busybox), which is then uncapped.
    */
   async pipeCommand(jobDir: string, logPath: string): Promise<string> {
-    const plain = `exec cat >> ${shellQuote(logPath)}`;
+    const failed = shellQuote(path.join(jobDir, LOG_FAILED_NAME));
+    const plain = `cat >> ${shellQuote(logPath)} || : > ${failed}`;
     if (!(await this.supportsSplitFilter())) return plain;
     const script = path.join(jobDir, ROTATE_SCRIPT_NAME);
     if (!this.scripts.has(script)) {
@@ -57,7 +64,8 @@ export class LogCap {
     const chunk = this.chunkBytes;
     // An empty log (every job's first chunk) needs no rotation: plain sh goes straight to cat,
     // which saves starting bash before the job's first output reaches the log.
-    const filter = `if [ -s ${shellQuote(logPath)} ]; then exec bash ${shellQuote(script)} ${shellQuote(jobDir)} ${chunk}; else exec cat >> ${shellQuote(logPath)}; fi`;
+    // A failed write (a full disk) leaves the marker that says the output is no longer recorded.
+    const filter = `if [ -s ${shellQuote(logPath)} ]; then exec bash ${shellQuote(script)} ${shellQuote(jobDir)} ${chunk}; elif cat >> ${shellQuote(logPath)}; then rm -f ${failed}; else : > ${failed}; fi`;
     // split names each chunk prefix+suffix for the filter ($FILE); no file is made with that name.
     // It runs the filter with $SHELL, which is the user's (maybe fish): pin it to sh.
     return `SHELL=/bin/sh exec split -d -b ${chunk} --filter=${shellQuote(filter)} - ${shellQuote(path.join(jobDir, "chunk."))}`;

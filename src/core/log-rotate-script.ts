@@ -37,6 +37,7 @@ if [[ -s $log ]] && : > "$next" && made=1 &&
   fi
 fi
 [[ -n $made && -z $rotated ]] && rm -f -- "$next" "$link"
-# Whatever happened above, the chunk goes to output.log.
-exec cat >> "$log"
+# Whatever happened above, the chunk goes to output.log. A write that fails (a full disk) leaves
+# log-write-failed (empty, so it fits) for readers: the output is no longer recorded.
+if cat >> "$log"; then rm -f -- "$dir/log-write-failed"; else : > "$dir/log-write-failed"; fi
 `;

@@ -7,25 +7,27 @@ import path from "node:path";
 import type { FSWatcher } from "chokidar";
 import { nanoid } from "nanoid";
 import pLimit from "p-limit";
-import { TmuxClient } from "../tmux/client.js";
+import { socketPathFor, TmuxClient } from "../tmux/client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/errors.js";
 import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
 import { closePipe, killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
 import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
 import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
-import { BackgroundError, InvalidInputError, UnknownJobError } from "./errors.js";
+import { BackgroundError, InvalidInputError, JobStartError, UnknownJobError } from "./errors.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
 import { JOB_ID_PATTERN, newJobId, windowNameFor } from "./ids.js";
 import { Job, type JobView } from "./job.js";
 import {
   JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
-  jobsDir, readJson, writeFileAtomic, writeFileAtomicSync, writeJson, type JobMeta, type JobOutcome, type JobStatus,
+  jobsDir, readJson, writeFileAtomic, writeFileAtomicSync, writeJson, type JobMeta, type JobOutcome, type JobStarted, type JobStatus,
 } from "./job-files.js";
+import { processStartTime, serverRuns } from "./server-identity.js";
 import { LogTailer } from "./log-tailer.js";
 import { resolveNotifyHolder } from "./notify-claim.js";
 import { scanNotifyMarkers } from "./notify-scan.js";
 import { LogCap } from "./log-cap.js";
+import { logProblem } from "./log-problem.js";
 import { Restarter, type RestartReport } from "./restart.js";
 import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
 import { readOutput, type OutputQuery } from "./output-reader.js";
@@ -111,6 +113,8 @@ export interface RemovedJobs {
 }
 
 const EXIT_MARKER_WAIT_MS = 1000;
+/** Longest wait for the end of a job's output while its log keeps growing. */
+const OUTPUT_END_WAIT_MS = 30_000;
 const EXIT_FILE_WAIT_MS = 1500;
 /** A job whose folder exists but never got a window is given up on after this long. */
 const START_TIMEOUT_MS = 30_000;
@@ -125,6 +129,9 @@ export class JobManager {
   readonly instanceId: string;
   readonly config: CoreConfig;
   readonly tmux: TmuxClient;
+  /** Clients of other tmux servers that jobs in the state dir run on (by socket path), made lazily. */
+  private readonly otherServers = new Map<string, TmuxClient>();
+  private readonly env: NodeJS.ProcessEnv;
   private readonly jobs = new Map<string, Job>();
   private readonly emitter = new EventEmitter<ManagerEvents>();
   private session: SessionInfo | undefined;
@@ -153,6 +160,7 @@ export class JobManager {
     this.config = resolveConfig(options.config, env);
     this.fifos = new FifoMaker(this.config.stateDir);
     this.instanceId = options.instanceId ?? nanoid(12);
+    this.env = env;
     this.tmux = new TmuxClient({ socketName: this.config.tmuxSocket, env });
     this.debug = createDebugLog(this.config.stateDir, env);
     this.logCap = new LogCap({ maxLogBytes: this.config.maxLogBytes, onUncapped: (reason) => this.debug(reason) });
@@ -160,6 +168,7 @@ export class JobManager {
       instanceId: this.instanceId,
       config: this.config,
       tmux: this.tmux,
+      tmuxFor: (started) => this.tmuxFor(started),
       observeOnly: this.observeOnly,
       debug: this.debug,
       job: (id) => this.jobs.get(id),
@@ -169,7 +178,7 @@ export class JobManager {
       startWindow: (job, extraArgs) => this.startWindowRecovering(job, extraArgs),
       offerEnvironment: (job) => this.offerEnvironment(job, this.baseEnv),
       finalizeIfExited: (job) => this.finalizeIfExited(job),
-      serverPid: () => this.session?.serverPid ?? 0,
+      server: () => this.serverIdentity(),
       ensureLoaded: (job) => this.ensureLoaded(job),
       waitForExitMarker: (job, timeoutMs) => this.waitForExitMarker(job, timeoutMs),
       finish: (job, outcome) => this.finish(job, outcome),
@@ -204,7 +213,11 @@ export class JobManager {
 
   // ---- create -------------------------------------------------------------------------------
 
-  /** Starts a command in its own tmux window. Invalid input throws; a tmux failure returns a failed job. */
+  /**
+   * Starts a command in its own tmux window. Invalid input throws InvalidInputError; a failure
+   * half-way (tmux missing, the window not starting, a file not written) removes the job's folder
+   * and throws JobStartError saying why: no half-made job is left for anyone to list.
+   */
   async create(input: CreateJobInput): Promise<JobView> {
     this.assertOpen();
     const valid = await validateCreateInput(input);
@@ -228,6 +241,7 @@ export class JobManager {
       ...(Object.keys(valid.env).length > 0 ? { env: valid.env } : {}),
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
+    const abandon = (error: unknown) => this.abandonCreate(id, paths, error);
     await Promise.all([
       writeFileAtomic(paths.command, valid.command),
       writeFileAtomic(paths.cwd, valid.cwd),
@@ -237,7 +251,7 @@ export class JobManager {
       writeFileAtomic(paths.notifyCursor, "0"),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
       writeJson(paths.meta, meta),
-    ]);
+    ]).catch(abandon);
     const job = this.track(meta, paths);
     this.emitStatus(job);
 
@@ -251,11 +265,11 @@ export class JobManager {
         await delivery.settled;
         throw error;
       });
-      job.started = { ...window, ...paneStartTimeOf(window.panePid), serverPid: this.session?.serverPid ?? 0, startedAt };
+      job.started = { ...window, ...paneStartTimeOf(window.panePid), ...this.serverIdentity(), startedAt };
       await writeJson(paths.started, job.started);
       this.emitStatus(job);
     } catch (error) {
-      await this.finish(job, { status: "failed", endedAt: Date.now(), error: `could not start: ${describeError(error)}` });
+      await abandon(error);
     }
     return job.view(this.instanceId);
   }
@@ -284,6 +298,47 @@ export class JobManager {
     return delivery;
   }
 
+  /** Undoes a create that failed half-way: its process (if the window started), the job, its folder. */
+  private async abandonCreate(id: string, paths: JobPaths, error: unknown): Promise<never> {
+    const job = this.jobs.get(id);
+    if (job?.started) {
+      await killJobProcesses({ ...jobProcessesOf(job), graceMs: this.config.killGraceMs }).catch(() => undefined);
+      await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
+    }
+    const reason = `could not start: ${describeError(error)}`;
+    // chokidar 5 leaks the fs.watch of a folder it is still setting up when the watcher closes
+    // (seen: the CLI hung 3 runs in 6 after a failed create): let it see the folder go first.
+    const seen = this.watcherSees("unlinkDir", paths.dir, 1000);
+    await fs.rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    await seen;
+    if (job) {
+      // Listeners saw it pending: they see it end (in memory only; nothing is left on disk).
+      job.outcome = { status: "failed", endedAt: Date.now(), error: reason };
+      job.tailer.close();
+      this.jobs.delete(id);
+      this.emitStatus(job);
+    }
+    throw new JobStartError(reason, { cause: error });
+  }
+
+  /** Resolves when the file watcher reports `event` for `file`, or after `timeoutMs`. */
+  private watcherSees(event: "unlinkDir", file: string, timeoutMs: number): Promise<void> {
+    const watcher = this.watcher;
+    if (!watcher) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        watcher.off(event, listener);
+        resolve();
+      };
+      const listener = (changed: string) => {
+        if (path.resolve(changed) === path.resolve(file)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      watcher.on(event, listener);
+    });
+  }
+
   /** Makes sure our session exists and keeps a control-mode client on it for fast commands. */
   private async connectSession(): Promise<void> {
     // Once per manager: a tmux too old for what we rely on fails here with a clear message.
@@ -302,6 +357,35 @@ export class JobManager {
   }
   private paneTerm: string | undefined;
   private tmuxVersion: string | undefined;
+
+  /** The server this manager starts windows on, as started.json records it (after connectSession). */
+  private serverIdentity(): Pick<JobStarted, "serverPid" | "socketPath" | "serverStartTime" | "session"> {
+    const serverPid = this.session?.serverPid ?? 0;
+    const serverStartTime = processStartTime(serverPid);
+    return {
+      serverPid,
+      ...(this.session?.socketPath ? { socketPath: this.session.socketPath } : {}),
+      ...(serverStartTime === undefined ? {} : { serverStartTime }),
+      session: this.config.sessionName,
+    };
+  }
+
+  /** This manager's own socket path: as tmux reported it, or where tmux puts it. */
+  private get ownSocketPath(): string {
+    return this.session?.socketPath || socketPathFor(this.config.tmuxSocket, this.env);
+  }
+
+  /** The tmux server a job runs on: its own (started.json), or ours for jobs that do not say. */
+  private tmuxFor(started: JobStarted | undefined): TmuxClient {
+    const socketPath = started?.socketPath;
+    if (!socketPath || socketPath === this.ownSocketPath) return this.tmux;
+    let client = this.otherServers.get(socketPath);
+    if (!client) {
+      client = new TmuxClient({ socketPath, env: this.env });
+      this.otherServers.set(socketPath, client);
+    }
+    return client;
+  }
 
   /** Starts the window; if the tmux server or session vanished since we last looked, makes it again once. */
   private async startWindowRecovering(job: Job, extraArgs: readonly string[] = []) {
@@ -365,10 +449,19 @@ export class JobManager {
   /** The argv a person runs to look at (and type into) a job's window. */
   attachCommand(id: string): string[] {
     const job = this.require(id);
+    const started = job.started;
     // A window id only means something to the tmux server that made it.
-    const window = job.started && isProcessAlive(job.started.serverPid) ? `:${job.started.windowId}` : "";
-    const target = `${sessionTarget(this.config.sessionName)}${window}`;
-    return ["tmux", ...this.tmux.socketArgs, "attach-session", "-t", target];
+    const window = started && serverRuns(started) ? `:${started.windowId}` : "";
+    const target = `${sessionTarget(started?.session ?? this.config.sessionName)}${window}`;
+    // The job's own server: by its socket path, unless that is ours (-L name) or the default one.
+    const client = this.tmuxFor(started);
+    const socketArgs = client === this.tmux ? this.tmux.socketArgs : client.socketPath === socketPathFor(undefined, this.env) ? [] : client.socketArgs;
+    return ["tmux", ...socketArgs, "attach-session", "-t", target];
+  }
+
+  /** The tmux server a job runs on (for the CLI's attach checks). */
+  tmuxOf(id: string): TmuxClient {
+    return this.tmuxFor(this.require(id).started);
   }
 
   /** Resolves when the job reaches one of `statuses` (default: any final one). */
@@ -397,7 +490,7 @@ export class JobManager {
     validateSendInput(input);
     if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
     try {
-      await sendToPane(this.tmux, job.started.paneId, input);
+      await sendToPane(this.tmuxFor(job.started), job.started.paneId, input);
     } catch (error) {
       if (error instanceof TmuxTargetGoneError || error instanceof TmuxServerGoneError) {
         throw new InvalidInputError(`job ${id}'s tmux window is gone; it cannot take input.`);
@@ -554,7 +647,7 @@ export class JobManager {
     const survivorPids = new Set(result.survivors.map((p) => p.pid));
     job.leftovers = job.leftovers.filter((p) => survivorPids.has(p.pid));
     // Window ids restart with the tmux server: only a live server that hosted it still has it.
-    if (job.started && isProcessAlive(job.started.serverPid)) await killWindow(this.tmux, job.started.windowId).catch(() => undefined);
+    if (job.started && serverRuns(job.started)) await killWindow(this.tmuxFor(job.started), job.started.windowId).catch(() => undefined);
     return {
       id: job.id,
       name: job.meta.name,
@@ -586,6 +679,24 @@ export class JobManager {
   }
 
   /**
+   * Brings every job up to what is on disk now, for a caller about to read (each tool call): an
+   * outcome.json another instance wrote is adopted, an exit.json already written is finalised,
+   * and finalisations under way are awaited. File events do the same, but they can lag behind.
+   */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.jobs.values()].map(async (job) => {
+      if (job.isActive && !job.finalizing && !job.restarting) {
+        if (!job.started) await this.loadStarted(job);
+        const outcome = this.restarts.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
+        if (outcome) this.adoptOutcome(job, outcome);
+        else if (job.started && (await this.hasCurrentExit(job))) await this.finalize(job).catch(() => undefined);
+        else if (job.started) await this.checkLogWriter(job);
+      }
+      await job.finalizing?.catch(() => undefined);
+    }));
+  }
+
+  /**
    * Garbage collection: deletes the folders of finished jobs (completed/failed/cancelled) that
    * ended at least `olderThanMs` ago, and closes their leftover dead windows. Never touches an
    * active job. With dryRun, only reports what it would remove.
@@ -605,9 +716,10 @@ export class JobManager {
       removed.push(view);
       if (options.dryRun) continue;
       // Window ids are per tmux server: only close the window if it still carries this job's id.
-      if (job.started) {
-        const pane = await readPane(this.tmux, job.started.paneId).catch(() => undefined);
-        if (pane?.jobId === job.id) await killWindow(this.tmux, pane.windowId).catch(() => undefined);
+      if (job.started && serverRuns(job.started)) {
+        const tmux = this.tmuxFor(job.started);
+        const pane = await readPane(tmux, job.started.paneId).catch(() => undefined);
+        if (pane?.jobId === job.id) await killWindow(tmux, pane.windowId).catch(() => undefined);
       }
       job.tailer.close();
       this.jobs.delete(job.id);
@@ -629,6 +741,7 @@ export class JobManager {
     for (const job of this.jobs.values()) job.tailer.close();
     this.restarts.close();
     this.tmux.close();
+    for (const client of this.otherServers.values()) client.close();
     await this.watcher?.close();
   }
 
@@ -704,11 +817,14 @@ export class JobManager {
       if (existing) return this.adoptOutcome(job, existing);
       const asked = job.cancelRequest?.run === (job.restartState?.run ?? 0) ? job.cancelRequest.cancel : undefined;
       const cancel = asked ?? (await readJson(job.paths.cancel, JobCancelSchema).catch(() => undefined));
-      const serverGone = job.started ? !isProcessAlive(job.started.serverPid) : false;
+      // The job's own server, by pid and start time: a failed command on some other socket proves nothing.
+      const serverGone = job.started ? !serverRuns(job.started) : false;
       let pane: PaneRow | undefined;
       if (!exit && job.started && !serverGone) {
-        pane = await this.readDeadPane(job.started.paneId);
+        pane = await this.readDeadPane(job.started);
         if (pane && !pane.dead && isProcessAlive(job.started.panePid)) return; // still running: nothing to decide
+        // A job from before socket paths were recorded, on a server that is not ours: we cannot see its window.
+        if (!pane && !(await this.reachesServerOf(job.started))) return;
       }
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
       if (this.restarts.blocksFinalize(job)) return;
@@ -729,25 +845,46 @@ export class JobManager {
     if (exit) await this.finalize(job);
   }
 
-  /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the server once and re-read. */
-  private async readDeadPane(paneId: string): Promise<PaneRow | undefined> {
-    let pane = await readPane(this.tmux, paneId);
-    if (pane?.dead && pane.deadStatus === undefined && pane.deadSignal === undefined && this.session) {
+  /** tmux 3.3a can miss SIGCHLD and leave pane_dead_status empty: poke the job's server once and re-read. */
+  private async readDeadPane(started: JobStarted): Promise<PaneRow | undefined> {
+    const tmux = this.tmuxFor(started);
+    let pane = await readPane(tmux, started.paneId);
+    if (pane?.dead && pane.deadStatus === undefined && pane.deadSignal === undefined && serverRuns(started)) {
       try {
-        process.kill(this.session.serverPid, "SIGCHLD");
+        process.kill(started.serverPid, "SIGCHLD");
       } catch {
         // The server is gone; the read below says so.
       }
       await sleep(50);
-      pane = await readPane(this.tmux, paneId);
+      pane = await readPane(tmux, started.paneId);
     }
     return pane;
   }
 
+  /** Whether the client tmuxFor gives reaches the job's server (only jobs without a socket path can miss). */
+  private async reachesServerOf(started: JobStarted): Promise<boolean> {
+    if (started.socketPath) return true;
+    const pid = Number.parseInt(await this.tmux.run(["display-message", "-p", "#{pid}"]).catch(() => ""), 10);
+    return pid === started.serverPid;
+  }
+
+  /**
+   * Waits for the job's end marker in the log: `timeoutMs`, and beyond it while the log still
+   * grows (at most OUTPUT_END_WAIT_MS). A flood through the capped writer was measured 24k lines
+   * behind when exit.json appeared; a final status given then hid the end of the output.
+   */
   private async waitForExitMarker(job: Job, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const start = Date.now();
+    let quietSince = start;
+    let seen = job.tailer.bytesRead;
     await job.tailer.read();
-    while (!job.tailer.exitMarkerSeen && Date.now() < deadline) {
+    while (!job.tailer.exitMarkerSeen) {
+      const now = Date.now();
+      if (job.tailer.bytesRead !== seen) {
+        seen = job.tailer.bytesRead;
+        quietSince = now;
+      }
+      if (now - start >= OUTPUT_END_WAIT_MS || (now - start >= timeoutMs && now - quietSince >= timeoutMs)) return;
       await sleep(20);
       await job.tailer.read();
     }
@@ -767,9 +904,9 @@ export class JobManager {
     this.emitStatus(job);
     this.restarts.onOutcome(job);
     // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
-    if (job.started && !this.observeOnly && isProcessAlive(job.started.serverPid)) {
+    if (job.started && !this.observeOnly && serverRuns(job.started)) {
       // A job ended on request loses its window next anyway; otherwise wait for the writer if it is behind.
-      if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+      if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(this.tmuxFor(job.started), job.started.paneId).catch(() => undefined);
       else void this.closePipeWhenDrained(job);
     }
   }
@@ -786,7 +923,7 @@ export class JobManager {
     }
     // Restarted meanwhile: the pipe now serves the new run.
     if (this.closed || job.isActive || job.restarting || (job.restartState?.run ?? 0) !== run || !job.started) return;
-    await closePipe(this.tmux, job.started.paneId).catch(() => undefined);
+    await closePipe(this.tmuxFor(job.started), job.started.paneId).catch(() => undefined);
   }
 
   private adoptOutcome(job: Job, outcome: JobOutcome): void {
@@ -808,6 +945,8 @@ export class JobManager {
     switch (event.kind) {
       case "output":
         if (job && !this.observeOnly) void job.tailer.read().catch(() => undefined);
+        // Written again after a failure (room was made): the status stops saying it is lost.
+        if (job?.logProblem) void this.checkLogWriter(job).catch(() => undefined);
         return;
       case "exit":
         if (job) void this.finalize(job).catch(() => undefined);
@@ -826,15 +965,19 @@ export class JobManager {
       case "log-deleted":
         if (job?.isActive && job.started) {
           const paneId = job.started.paneId;
+          const tmux = this.tmuxFor(job.started);
           // Only when it is really gone: a log rotation replaces the file, it never leaves it missing.
           void fs.access(job.paths.log).then(
             () => job.tailer.read(),
-            () => this.logCap.pipeCommand(job.paths.dir, job.paths.log).then((command) => repipePane(this.tmux, paneId, job.paths.log, command)),
+            () => this.logCap.pipeCommand(job.paths.dir, job.paths.log).then((command) => repipePane(tmux, paneId, job.paths.log, command)),
           ).catch(() => undefined);
         }
         return;
       case "restart":
         if (job) void this.restarts.onStateFile(job).catch(() => undefined);
+        return;
+      case "log-failed":
+        if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
         return;
       case "removed":
         if (!job) return;
@@ -847,6 +990,11 @@ export class JobManager {
         }
         job.tailer.close();
         this.jobs.delete(event.jobId);
+        // Removed before it started (a create that failed half-way): listeners must not keep it pending.
+        if (job.isActive && !job.started) {
+          job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
+          this.emitStatus(job);
+        }
         return;
     }
   }
@@ -873,6 +1021,20 @@ export class JobManager {
     this.emitStatus(job);
   }
 
+  /** Whether the job's output still reaches its log (a full disk stops it); emits a status when that changes. */
+  private async checkLogWriter(job: Job): Promise<void> {
+    const problem = await logProblem(job.paths.dir, job.paths.log);
+    if (problem === job.logProblem) return;
+    job.logProblem = problem;
+    this.debug("log writer", { jobId: job.id, problem });
+    this.emitStatus(job);
+  }
+
+  /** Whether exit.json of the job's current run is on disk (one small read; absent is the usual case). */
+  private async hasCurrentExit(job: Job): Promise<boolean> {
+    return this.restarts.current(job, await readJson(job.paths.exit, JobExitSchema).catch(() => undefined)) !== undefined;
+  }
+
   /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
   private async checkLiveness(): Promise<void> {
     for (const job of this.jobs.values()) {
@@ -885,7 +1047,7 @@ export class JobManager {
           void this.finish(job, { status: "failed", endedAt: Date.now(), error: "its processes ended; its folder had been deleted, so no exit status was kept" }).catch(() => undefined);
         }
       } else if (job.started) {
-        if (!isProcessAlive(job.started.panePid) || !isProcessAlive(job.started.serverPid)) void this.finalize(job, 500).catch(() => undefined);
+        if (!isProcessAlive(job.started.panePid) || !serverRuns(job.started)) void this.finalize(job, 500).catch(() => undefined);
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" }).catch(() => undefined);
       }
@@ -950,15 +1112,31 @@ export class JobManager {
   private async recover(): Promise<void> {
     const root = jobsDir(this.config.stateDir);
     const ids = (await fs.readdir(root, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    let panes: PaneRow[] = [];
-    try {
-      panes = await listPanes(this.tmux, this.config.sessionName);
-    } catch (error) {
-      if (!(error instanceof TmuxError)) throw error;
-      // tmux missing: jobs are still listed from disk; starting new ones will say what is wrong.
-    }
-    const paneByJob = new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane]));
+    // Each job's panes are listed on the job's own server and session, once per server.
+    const listings = new Map<string, Promise<Map<string, PaneRow>>>();
+    const paneOf = async (id: string, started: JobStarted): Promise<PaneRow | undefined> => {
+      if (!serverRuns(started) && started.socketPath) return undefined;
+      const tmux = this.tmuxFor(started);
+      const session = started.session ?? this.config.sessionName;
+      const key = `${tmux.socketPath ?? ""}\0${session}`;
+      let listing = listings.get(key);
+      if (!listing) {
+        listing = listPanes(tmux, session).then(
+          (panes) => new Map(panes.filter((pane) => pane.jobId).map((pane) => [pane.jobId as string, pane])),
+          (error: unknown) => {
+            if (!(error instanceof TmuxError)) throw error;
+            // tmux missing: jobs are still listed from disk; starting new ones will say what is wrong.
+            return new Map<string, PaneRow>();
+          },
+        );
+        listings.set(key, listing);
+      }
+      return (await listing).get(id);
+    };
     const orphans: Job[] = [];
+    // Ends already on disk are decided before open() resolves: a caller's first read must not
+    // see "running" for a job whose exit.json is there (it did, 7/20 first reads, before).
+    const ending: Promise<void>[] = [];
     for (const id of ids) {
       const paths = JobPaths.of(this.config.stateDir, id);
       const meta = await readJson(paths.meta, JobMetaSchema).catch(() => undefined);
@@ -969,18 +1147,22 @@ export class JobManager {
       job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
       await this.restarts.loadState(job);
       if (!job.isActive) continue;
-      const pane = paneByJob.get(id);
+      const pane = job.started ? await paneOf(id, job.started) : undefined;
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
         if (!this.observeOnly) await this.ensureLoaded(job);
-        if (meta.scope === "session" && !ownerAlive) orphans.push(job);
+        await this.checkLogWriter(job);
+        // The wrapper wrote exit.json and is in its last moment (or a guard still holds the pane).
+        if (await this.hasCurrentExit(job)) ending.push(this.finalize(job).catch(() => undefined));
+        else if (meta.scope === "session" && !ownerAlive) orphans.push(job);
       } else if (job.started) {
         await this.ensureLoaded(job);
-        void this.finalize(job).catch(() => undefined);
+        ending.push(this.finalize(job).catch(() => undefined));
       } else if (!ownerAlive || Date.now() - meta.createdAt > START_TIMEOUT_MS) {
         await this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" });
       }
     }
+    await Promise.all(ending);
     await this.adoptMarkedProcesses().catch((error) => this.debug("marker scan failed", { error: String(error) }));
     // Session jobs whose OpenCode died (e.g. SIGKILL) end now, in case their guard could not.
     if (orphans.length > 0 && !this.observeOnly) await this.kill({ ids: orphans.map((job) => job.id) }, { reason: OWNER_GONE_REASON });

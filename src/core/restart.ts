@@ -27,6 +27,7 @@ import {
   type JobOutcome, type JobPaths, type JobStarted, type JobStatus, type RestartState,
 } from "./job-files.js";
 import { isProcessAlive, killJobProcesses } from "./process-tree.js";
+import { serverRuns } from "./server-identity.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
 import { wrapperScript } from "./wrapper.js";
 import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
@@ -36,6 +37,8 @@ export interface RestartHost {
   instanceId: string;
   config: CoreConfig;
   tmux: TmuxClient;
+  /** The tmux server a job runs on (started.json's socket; the manager's own for older jobs). */
+  tmuxFor(started: JobStarted | undefined): TmuxClient;
   observeOnly: boolean;
   debug: DebugLog;
   job(id: string): Job | undefined;
@@ -50,7 +53,8 @@ export interface RestartHost {
   offerEnvironment(job: Job): Promise<EnvDelivery>;
   /** Records the current run's end now if its exit.json is there. */
   finalizeIfExited(job: Job): Promise<void>;
-  serverPid(): number;
+  /** The manager's tmux server as started.json records it. */
+  server(): Pick<JobStarted, "serverPid" | "socketPath" | "serverStartTime" | "session">;
   ensureLoaded(job: Job): Promise<void>;
   waitForExitMarker(job: Job, timeoutMs: number): Promise<void>;
   finish(job: Job, outcome: JobOutcome): Promise<void>;
@@ -267,10 +271,11 @@ export class Restarter {
     const { host } = this;
     const started = job.started;
     // Window and pane ids only mean something to the tmux server that made them.
-    if (started && isProcessAlive(started.serverPid)) {
-      const pane = await readPane(host.tmux, started.paneId).catch(() => undefined);
+    if (started && serverRuns(started)) {
+      const tmux = host.tmuxFor(started);
+      const pane = await readPane(tmux, started.paneId).catch(() => undefined);
       if (pane?.jobId === job.id) {
-        const panePid = await respawnPane(host.tmux, {
+        const panePid = await respawnPane(tmux, {
           paneId: started.paneId,
           startDirectory: job.paths.dir,
           argv: [...host.wrapperArgv(job.paths), String(run)],
@@ -282,7 +287,7 @@ export class Restarter {
       }
     }
     const window = await host.startWindow(job, [String(run)]);
-    return { started: { ...window, ...paneStartTimeOf(window.panePid), serverPid: host.serverPid(), startedAt: Date.now() }, sameWindow: false };
+    return { started: { ...window, ...paneStartTimeOf(window.panePid), ...host.server(), startedAt: Date.now() }, sameWindow: false };
   }
 
   /** A session job whose OpenCode is gone becomes this instance's, so it ends with this one. */

@@ -12,6 +12,7 @@ export type JobFileEvent =
   | { kind: "started"; jobId: string }
   | { kind: "outcome"; jobId: string }
   | { kind: "restart"; jobId: string }
+  | { kind: "log-failed"; jobId: string }
   | { kind: "removed"; jobId: string };
 
 const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
@@ -23,6 +24,8 @@ const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
   "restart.json": "restart",
   // A log rotation finished: what the tailer waited for is readable now.
   "log-index.json": "output",
+  // The log writer could not write (a full disk): made, or removed once writing works again.
+  "log-write-failed": "log-failed",
 };
 
 /**
@@ -51,6 +54,7 @@ export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEve
     if (!name) return;
     if (type === "unlink") {
       if (name === "output.log") onEvent({ kind: "log-deleted", jobId });
+      if (name === "log-write-failed") onEvent({ kind: "log-failed", jobId });
       return;
     }
     const kind = FILE_EVENTS[name];

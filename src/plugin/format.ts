@@ -23,7 +23,7 @@ export function runtimeOf(job: JobView, now = Date.now()): number {
 export function formatStatus(job: JobView): string {
   if (job.status === "completed") return "completed (exit 0)";
   if (job.status === "failed" || job.status === "cancelled") return job.error ? `${job.status}: ${job.error}` : job.status;
-  return job.status;
+  return job.logProblem ? `${job.status} (${job.logProblem})` : job.status;
 }
 
 /** One line per job for list results; `logBytes` is shown when the log is large. */
@@ -32,7 +32,7 @@ export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number)
   const scope = `${job.scope === "global" ? " global" : ""}${job.restarts ? ` restarts=${job.restarts}` : ""}${logBytes !== undefined && logBytes >= NOTABLE_LOG_BYTES ? ` log=${formatSize(logBytes).replace(" ", "")}` : ""}`;
   const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
   const handle = formatHandleNote(job);
-  return `${job.id} ${job.status}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+  return `${job.id} ${job.logProblem ? formatStatus(job) : job.status}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
 }
 
 /**

@@ -58,8 +58,11 @@ export class PluginRuntime {
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
 
-  manager(): Promise<JobManager> {
-    return this.managerPromise;
+  /** The manager, brought up to the state on disk (every tool call reads through here). */
+  async manager(): Promise<JobManager> {
+    const manager = await this.managerPromise;
+    await manager.refresh();
+    return manager;
   }
 
   /** session.deleted: that session's session-scoped processes end; its global ones stay. */

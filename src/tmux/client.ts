@@ -1,6 +1,8 @@
 // The one place that runs the tmux binary. Everything is an argv array (no shell, no string
 // building from user input); several commands go into ONE invocation separated by a lone ";",
 // which tmux runs before it reads anything from a new pane's pty.
+import { realpathSync } from "node:fs";
+import path from "node:path";
 import { execa } from "execa";
 import { isQuotable } from "./command-line.js";
 import { ControlClient, ControlClientClosedError } from "./control.js";
@@ -11,10 +13,27 @@ export type TmuxCommand = readonly string[];
 export interface TmuxClientOptions {
   /** A private server name (`tmux -L NAME`); undefined means the user's default server. */
   socketName?: string | undefined;
+  /** A server by its socket's path (`tmux -S PATH`), e.g. the one a job was started on; wins over socketName. */
+  socketPath?: string | undefined;
   /** The tmux binary; "tmux" from PATH by default. */
   binary?: string;
   /** Environment for tmux calls; TMUX and TMUX_PANE are always removed from it. */
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Where tmux puts the socket of `-L name` (the default server without a name): $TMUX_TMPDIR or
+ * /tmp, then tmux-UID (tmux resolves that directory's real path, so do we).
+ */
+export function socketPathFor(socketName: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = path.join(env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+  let real = dir;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    // No server has made it yet: the unresolved path is what tmux will resolve it to, usually.
+  }
+  return path.join(real, socketName || "default");
 }
 
 export const MIN_TMUX_VERSION = { major: 3, minor: 3 } as const;
@@ -22,6 +41,7 @@ export const MIN_TMUX_VERSION = { major: 3, minor: 3 } as const;
 /** A tmux server handle: which socket, which binary, and how to run commands on it. */
 export class TmuxClient {
   readonly socketName: string | undefined;
+  readonly socketPath: string | undefined;
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
   private control: ControlClient | undefined;
@@ -29,6 +49,7 @@ export class TmuxClient {
 
   constructor(options: TmuxClientOptions = {}) {
     this.socketName = options.socketName || undefined;
+    this.socketPath = options.socketPath || undefined;
     this.binary = options.binary ?? "tmux";
     // Inside a tmux pane, TMUX would make tmux talk to THAT server instead of ours.
     const env = { ...(options.env ?? process.env) };
@@ -43,6 +64,7 @@ export class TmuxClient {
 
   /** The argv prefix that selects our server, for commands a person can paste (attach). */
   get socketArgs(): string[] {
+    if (this.socketPath) return ["-S", this.socketPath];
     return this.socketName ? ["-L", this.socketName] : [];
   }
 

@@ -3,6 +3,7 @@
 // destroys the session (and with it the server).
 import { TmuxClient } from "./client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
+import { formatFields, splitFields } from "./format.js";
 
 export const PLACEHOLDER_WINDOW_NAME = "obg-home";
 
@@ -18,6 +19,8 @@ export interface SessionInfo {
   name: string;
   /** The tmux server's pid: when it dies, every job window died with it. */
   serverPid: number;
+  /** The server's socket (`#{socket_path}`): how any other process reaches this server. */
+  socketPath: string;
 }
 
 /** Session names end up in tmux targets: keep them to characters tmux never reinterprets. */
@@ -36,36 +39,39 @@ export function sessionTarget(name: string): string {
 /** Makes sure the session exists (creating it if needed) and returns the server's pid. */
 export async function ensureSession(client: TmuxClient, name: string): Promise<SessionInfo> {
   assertSessionName(name);
-  const existing = await readServerPid(client, name);
-  if (existing !== undefined) return { name, serverPid: existing };
+  const existing = await readServer(client, name);
+  if (existing !== undefined) return { name, ...existing };
   try {
     const output = await client.runRetrying(
-      ["new-session", "-d", "-P", "-F", "#{pid}", "-s", name, "-n", PLACEHOLDER_WINDOW_NAME, "-x", "200", "-y", "50", "--", "sh", "-c", PLACEHOLDER_SCRIPT],
+      ["new-session", "-d", "-P", "-F", SERVER_FORMAT, "-s", name, "-n", PLACEHOLDER_WINDOW_NAME, "-x", "200", "-y", "50", "--", "sh", "-c", PLACEHOLDER_SCRIPT],
       // A user's config may destroy unattached sessions; ours must stay while nobody watches.
       ["set-option", "-t", `${sessionTarget(name)}:`, "destroy-unattached", "off"],
     );
-    return { name, serverPid: parsePid(output) };
+    return { name, ...parseServer(output) };
   } catch (error) {
     // Another OpenCode created it between our check and our new-session: that is success.
     if (error instanceof TmuxError && /duplicate session/i.test(error.stderr)) {
-      const pid = await readServerPid(client, name);
-      if (pid !== undefined) return { name, serverPid: pid };
+      const server = await readServer(client, name);
+      if (server !== undefined) return { name, ...server };
     }
     throw error;
   }
 }
 
-async function readServerPid(client: TmuxClient, name: string): Promise<number | undefined> {
+const SERVER_FORMAT = formatFields(["pid", "socket_path"]);
+
+async function readServer(client: TmuxClient, name: string): Promise<{ serverPid: number; socketPath: string } | undefined> {
   try {
-    return parsePid(await client.run(["display-message", "-p", "-t", sessionTarget(name), "#{pid}"]));
+    return parseServer(await client.run(["display-message", "-p", "-t", sessionTarget(name), SERVER_FORMAT]));
   } catch (error) {
     if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return undefined;
     throw error;
   }
 }
 
-function parsePid(output: string): number {
-  const pid = Number.parseInt(output.trim().split("\n")[0] ?? "", 10);
+function parseServer(output: string): { serverPid: number; socketPath: string } {
+  const [pidText, socketPath] = splitFields(output.split("\n")[0] ?? "", 2);
+  const pid = Number.parseInt(pidText ?? "", 10);
   if (!Number.isInteger(pid) || pid <= 0) throw new TmuxError(`tmux did not report a server pid (got "${output}")`);
-  return pid;
+  return { serverPid: pid, socketPath: socketPath ?? "" };
 }

@@ -97,14 +97,13 @@ describe("recovery", () => {
 });
 
 describe("failures around tmux", () => {
-  test("tmux missing from PATH: a clear error, nothing thrown, nothing lost", async () => {
+  test("tmux missing from PATH: a clear error, and no half-made job left behind", async () => {
     const env = { ...sandbox.env, PATH: "/nonexistent-bin" };
     const manager = await JobManager.open({ env, config: sandbox.config });
     try {
-      const job = await manager.create({ command: "echo hi", baseEnv: sandbox.env });
-      assert.equal(job.status, "failed");
-      assert.match(job.error ?? "", /tmux not found on PATH; install tmux >= 3\.3/);
-      assert.equal(manager.get(job.id).status, "failed");
+      const before = manager.list().length;
+      await assert.rejects(manager.create({ command: "echo hi", baseEnv: sandbox.env }), /could not start: tmux not found on PATH; install tmux >= 3\.3/);
+      assert.equal(manager.list().length, before);
     } finally {
       await manager.close();
     }

@@ -50,7 +50,7 @@ async function planAttach(manager: JobManager, id: string, env: NodeJS.ProcessEn
   const childEnv = { ...env };
   if (env.TMUX) {
     // Inside tmux: on our own server, switch this client; on another, nest (tmux refuses unless TMUX is unset).
-    const ours = await manager.tmux.run(["display-message", "-p", "#{socket_path}"]).catch(() => "");
+    const ours = await manager.tmuxOf(id).run(["display-message", "-p", "#{socket_path}"]).catch(() => "");
     if (ours && ours.trim() === env.TMUX.split(",")[0]) return { argv: argv.map((arg) => (arg === "attach-session" ? "switch-client" : arg)), env: childEnv };
     delete childEnv.TMUX;
     delete childEnv.TMUX_PANE;
@@ -61,7 +61,7 @@ async function planAttach(manager: JobManager, id: string, env: NodeJS.ProcessEn
 /** True when the window exists and carries this job's id (window ids restart with the server). */
 async function windowBelongsTo(manager: JobManager, windowId: string, jobId: string): Promise<boolean> {
   try {
-    const owner = await manager.tmux.run(["display-message", "-p", "-t", windowId, `#{${JOB_ID_OPTION}}`]);
+    const owner = await manager.tmuxOf(jobId).run(["display-message", "-p", "-t", windowId, `#{${JOB_ID_OPTION}}`]);
     return owner.trim() === jobId;
   } catch (error) {
     if (error instanceof TmuxTargetGoneError || error instanceof TmuxServerGoneError) return false;

@@ -4,6 +4,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { LIMITS } from "../../core/create-input.js";
 import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "../../core/restart-policy.js";
 import type { JobView } from "../../core/job.js";
+import { JobStartError } from "../../core/errors.js";
 import { formatAttach, formatOutput, formatStatus } from "../format.js";
 import { tagsArg, type ToolDeps } from "./context.js";
 import { waitForJob } from "../../core/waiter.js";
@@ -69,7 +70,9 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         env: args.env,
         restart: args.restart,
         maxRestarts: args.maxRestarts,
-      });
+      }).catch(startFailure);
+      // Nothing was left behind (no job, no folder): the model is told why, as a result it can act on.
+      if ("failure" in job) return { title: `${args.name ?? args.command} could not start`, output: `status: failed: ${job.failure}`, metadata: { status: "failed" } };
       const waited = waitFor === undefined ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
       const settled = waited ? manager.get(job.id) : await waitForFirstOutput(manager, job);
       const output = await manager.output(job.id, { lines: 20 });
@@ -91,6 +94,12 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       return { title: `${settled.name} (${settled.id}) ${settled.status}`, output: text, metadata: { processId: settled.id, status: settled.status } };
     },
   });
+}
+
+/** create() could not start the job (JobStartError): its reason; anything else is rethrown. */
+function startFailure(error: unknown): { failure: string } {
+  if (error instanceof JobStartError) return { failure: error.message };
+  throw error;
 }
 
 async function waitForFirstOutput(manager: Awaited<ReturnType<ToolDeps["manager"]>>, job: JobView): Promise<JobView> {

@@ -1,0 +1,88 @@
+// Issue 8 item 11: after an OpenCode was SIGKILLed, the next one's very first read must not show
+// a session job as running when its exit.json (ownerGone) is already on disk.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { jobsDir } from "../../src/core/job-files.js";
+
+let sandbox: TmuxSandbox;
+
+before(async () => {
+  sandbox = await createTmuxSandbox("obg-state-rec");
+});
+after(async () => {
+  await sandbox.cleanup();
+});
+
+const fixture = fileURLToPath(new URL("../fixtures/owner-process.ts", import.meta.url));
+
+/** Starts an owner with `count` session jobs, SIGKILLs it, waits until every job wrote exit.json. */
+async function orphanedJobs(count: number): Promise<string[]> {
+  const specs = Array.from({ length: count }, (_, n) => ({ command: "sleep 300", name: `orphan-${n}`, scope: "session", sessionId: "ses_dead" }));
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`owner fixture exited early (${code})`)));
+    });
+    const { ids } = JSON.parse(line) as { ids: string[] };
+    child.kill("SIGKILL");
+    for (const id of ids) {
+      const exitFile = path.join(jobsDir(sandbox.stateDir), id, "exit.json");
+      await eventually(() => fs.access(exitFile).then(() => true), 15_000, `exit.json of ${id}`);
+    }
+    // And their windows are dead (the wrapper and its guard exited): recovery's finalising path.
+    await eventually(() => {
+      const rows = sandbox.tmux("list-panes", "-s", "-t", "=opencode-bg", "-F", "#{@obg_id} #{pane_dead}").split("\n");
+      return ids.every((id) => rows.includes(`${id} 1`));
+    }, 15_000, "the job windows to be dead");
+    return ids;
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+describe("recovery says the truth at once", () => {
+  test("owner SIGKILLed: the next manager's very first list and get never show a job with exit.json on disk as running", { timeout: 120_000 }, async () => {
+    let stale = 0;
+    let samples = 0;
+    // Few jobs per trial: with many, recovery's own awaits hid the race.
+    for (let trial = 0; trial < 10; trial++) {
+      const ids = await orphanedJobs(trial % 2 === 0 ? 1 : 3);
+      const manager = await sandbox.open();
+      // The very first reads, synchronously after open resolved.
+      const listed = new Map(manager.list().map((view) => [view.id, view.status]));
+      const got = ids.map((id) => manager.get(id).status);
+      for (const [index, id] of ids.entries()) {
+        samples++;
+        if (listed.get(id) !== "cancelled" || got[index] !== "cancelled") stale++;
+      }
+      await manager.close();
+      // Settle the outcome files before the next trial (a second manager finishes what is left).
+      const settle = await sandbox.open();
+      await settle.settle();
+      await settle.close();
+    }
+    assert.equal(stale, 0, `${stale}/${samples} first reads showed a stale state`);
+  });
+
+  test("exit.json just written: a read after refresh() (what every tool call does) never shows running", { timeout: 120_000 }, async () => {
+    const manager = await sandbox.open();
+    let stale = 0;
+    const trials = 20;
+    for (let trial = 0; trial < trials; trial++) {
+      const job = await manager.create({ command: "sleep 0.2; exit 3", name: `quick-${trial}` });
+      const exitFile = path.join(jobsDir(sandbox.stateDir), job.id, "exit.json");
+      await eventually(() => fs.access(exitFile).then(() => true), 10_000, "exit.json");
+      await manager.refresh();
+      if (manager.get(job.id).status !== "failed") stale++;
+      await manager.waitForStatus(job.id);
+    }
+    assert.equal(stale, 0, `${stale}/${trials} reads right after exit.json appeared showed a stale state`);
+  });
+});
