@@ -256,6 +256,8 @@ export class JobManager {
     this.emitStatus(job);
 
     try {
+      // tmux first: when it is missing or refuses, that is the reason to give, before any FIFO exists.
+      if (!this.session) await this.connectSession();
       // In the FIFO before tmux starts the pane; read by the wrapper, never written to disk.
       const delivery = await this.offerEnvironment(job, input.baseEnv ?? this.baseEnv);
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.

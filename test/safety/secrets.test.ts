@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { JobStartError } from "../../src/core/errors.js";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
 
@@ -126,17 +127,18 @@ describe("secrets", () => {
     await fs.chmod(socketDir, 0o777);
     const manager = await openWithEnv({ ...sandbox.env, TMUX_TMPDIR: socketParent }, "no-tmux");
     const key = `sk-test-${randomBytes(16).toString("hex")}`;
-    const job = await manager.create({ command: "true", scope: "global", baseEnv: { ...sandbox.env, OPENAI_API_KEY: key } });
-    assert.equal(job.status, "failed");
-    const dir = path.join(sandbox.stateDir, "jobs", job.id);
-    const leftovers = (await fs.readdir(dir)).filter((name) => name === "env" || name.startsWith("env."));
-    assert.deepEqual(leftovers, [], "no environment file or FIFO is left in the job folder");
+    const jobs = path.join(sandbox.stateDir, "jobs");
+    const before = new Set(await fs.readdir(jobs));
+    // create says why and removes its half-made folder (FIFO included).
+    await assert.rejects(manager.create({ command: "true", scope: "global", baseEnv: { ...sandbox.env, OPENAI_API_KEY: key } }), JobStartError);
+    const added = (await fs.readdir(jobs)).filter((name) => !before.has(name));
+    assert.deepEqual(added, [], "no half-made job folder (and so no environment file or FIFO) is left");
     const open: string[] = [];
     for (const fd of await fs.readdir("/proc/self/fd")) {
       const target = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => "");
-      if (target.startsWith(dir)) open.push(target);
+      if (target.startsWith(jobs) && !before.has(path.relative(jobs, target).split(path.sep)[0] ?? "")) open.push(target);
     }
-    assert.deepEqual(open, [], "this process holds nothing in the job folder open");
+    assert.deepEqual(open, [], "this process holds nothing of the failed job open");
     assert.deepEqual(await filesHolding(sandbox.stateDir, key), []);
   });
 });

@@ -51,6 +51,7 @@ describe("recovery says the truth at once", () => {
   test("owner SIGKILLed: the next manager's very first list and get never show a job with exit.json on disk as running", { timeout: 120_000 }, async () => {
     let stale = 0;
     let samples = 0;
+    const seen: string[] = [];
     // Few jobs per trial: with many, recovery's own awaits hid the race.
     for (let trial = 0; trial < 10; trial++) {
       const ids = await orphanedJobs(trial % 2 === 0 ? 1 : 3);
@@ -60,7 +61,10 @@ describe("recovery says the truth at once", () => {
       const got = ids.map((id) => manager.get(id).status);
       for (const [index, id] of ids.entries()) {
         samples++;
-        if (listed.get(id) !== "cancelled" || got[index] !== "cancelled") stale++;
+        if (listed.get(id) !== "cancelled" || got[index] !== "cancelled") {
+          stale++;
+          seen.push(`${listed.get(id)}/${got[index]}: ${manager.get(id).error ?? ""}`);
+        }
       }
       await manager.close();
       // Settle the outcome files before the next trial (a second manager finishes what is left).
@@ -68,7 +72,7 @@ describe("recovery says the truth at once", () => {
       await settle.settle();
       await settle.close();
     }
-    assert.equal(stale, 0, `${stale}/${samples} first reads showed a stale state`);
+    assert.equal(stale, 0, `${stale}/${samples} first reads showed a stale state (list/get: ${seen.join("; ")})`);
   });
 
   test("exit.json just written: a read after refresh() (what every tool call does) never shows running", { timeout: 120_000 }, async () => {
