@@ -3,6 +3,7 @@
 // destroys the session (and with it the server).
 import { TmuxClient } from "./client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
+import { formatFields, splitFields } from "./format.js";
 
 export const PLACEHOLDER_WINDOW_NAME = "obg-home";
 
@@ -57,7 +58,10 @@ export async function ensureSession(client: TmuxClient, name: string): Promise<S
 
 async function readServerPid(client: TmuxClient, name: string): Promise<number | undefined> {
   try {
-    return parsePid(await client.run(["display-message", "-p", "-t", sessionTarget(name), "#{pid}"]));
+    // display-message does not fail on a missing target: it falls back to the server's current
+    // session (any tmux, 3.2a to 3.7c). So it must also say WHICH session answered.
+    const [session, pid] = splitFields(await client.run(["display-message", "-p", "-t", sessionTarget(name), formatFields(["session_name", "pid"])]), 2);
+    return session === name ? parsePid(pid ?? "") : undefined;
   } catch (error) {
     if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return undefined;
     throw error;
