@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
@@ -103,10 +105,29 @@ describe("failures around tmux", () => {
     try {
       const job = await manager.create({ command: "echo hi", baseEnv: sandbox.env });
       assert.equal(job.status, "failed");
-      assert.match(job.error ?? "", /tmux not found on PATH; install tmux >= 3\.3/);
+      assert.match(job.error ?? "", /tmux not found on PATH; install tmux >= 3\.2/);
       assert.equal(manager.get(job.id).status, "failed");
     } finally {
       await manager.close();
+    }
+  });
+
+  test("a tmux older than 3.2 on PATH: refused with the version found and the one needed", async () => {
+    // A stand-in that answers -V like tmux 3.1c; nothing else may run (the version is checked first).
+    const bin = await fs.mkdtemp(path.join(os.tmpdir(), "obg-old-tmux-"));
+    try {
+      await fs.writeFile(path.join(bin, "tmux"), '#!/bin/sh\nfor arg; do [ "$arg" = -V ] && echo "tmux 3.1c" && exit 0; done\nexit 1\n', { mode: 0o755 });
+      const env = { ...sandbox.env, PATH: `${bin}:${process.env.PATH}` };
+      const manager = await JobManager.open({ env, config: sandbox.config });
+      try {
+        const job = await manager.create({ command: "echo hi", baseEnv: sandbox.env });
+        assert.equal(job.status, "failed");
+        assert.match(job.error ?? "", /tmux 3\.1c is too old; opencode-bg needs tmux >= 3\.2/);
+      } finally {
+        await manager.close();
+      }
+    } finally {
+      await fs.rm(bin, { recursive: true, force: true });
     }
   });
 
