@@ -58,9 +58,11 @@ export async function ensureSession(client: TmuxClient, name: string): Promise<S
 
 async function readServerPid(client: TmuxClient, name: string): Promise<number | undefined> {
   try {
-    // display-message does not fail on a missing target: it falls back to the server's current
-    // session (any tmux, 3.2a to 3.7c). So it must also say WHICH session answered.
-    const [session, pid] = splitFields(await client.run(["display-message", "-p", "-t", sessionTarget(name), formatFields(["session_name", "pid"])]), 2);
+    // display-message does not fail on a target it cannot find (tmux 3.2a to 3.7c): it prints
+    // the format without one, and #{pid} is the server's. Nor does "=name" alone find a session
+    // as a pane target; "=name:" does. So it must also say WHICH session answered.
+    const target = `${sessionTarget(name)}:`;
+    const [session, pid] = splitFields(await client.run(["display-message", "-p", "-t", target, formatFields(["session_name", "pid"])]), 2);
     return session === name ? parsePid(pid ?? "") : undefined;
   } catch (error) {
     if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return undefined;

@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { TmuxClient } from "../../src/tmux/client.js";
+import { ensureSession } from "../../src/tmux/session.js";
 import { readPane } from "../../src/tmux/windows.js";
 
 let sandbox: TmuxSandbox;
@@ -28,6 +29,15 @@ test("a server with other sessions: jobs start in our own session, which is made
   assert.deepEqual((await manager.output(job.id)).lines.map((line) => line.text), ["in-our-session"]);
   const sessions = sandbox.tmux("list-sessions", "-F", "#{session_name}").trim().split("\n").sort();
   assert.deepEqual(sessions, ["opencode", "opencode-bg", "work"]);
+});
+
+test("a second client (another OpenCode, the CLI) finds the existing session instead of making it again", async () => {
+  const first = await ensureSession(new TmuxClient({ socketName: sandbox.socket, env: sandbox.env }), "opencode-bg");
+  const again = await ensureSession(new TmuxClient({ socketName: sandbox.socket, env: sandbox.env }), "opencode-bg");
+  assert.deepEqual(again, first);
+  const other = await ensureSession(new TmuxClient({ socketName: sandbox.socket, env: sandbox.env }), "opencode-bg-2");
+  assert.equal(other.serverPid, first.serverPid);
+  assert.equal(sandbox.tmux("list-sessions", "-F", "#{session_name}").trim().split("\n").filter((name) => name.startsWith("opencode-bg")).length, 2);
 });
 
 test("a pane that is gone reads as gone (undefined), by spawned tmux and through the control client", async () => {
