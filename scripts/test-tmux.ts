@@ -136,6 +136,8 @@ async function main(): Promise<number> {
     if (result.skipped) {
       console.log(`\n=== tmux ${run.version}: skipped, ${result.skipped}`);
       if (missingIsError) result.failed = 1;
+    } else {
+      console.log(`\n=== ${result.label}: ${result.passed} passed, ${result.failed} failed (${result.seconds} s)`);
     }
     results.push(result);
   }
