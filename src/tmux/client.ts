@@ -36,7 +36,10 @@ export function socketPathFor(socketName: string | undefined, env: NodeJS.Proces
   return path.join(real, socketName || "default");
 }
 
-export const MIN_TMUX_VERSION = { major: 3, minor: 3 } as const;
+// 3.2 brought attach-session -f (ignore-size, no-output) for the control-mode client. Tested on
+// 3.2a, 3.3a, 3.4, 3.5a and 3.7c (npm run test:tmux). 3.2 has no #{pane_dead_signal}: a job whose
+// wrapper was SIGKILLed then ends with "status unknown" instead of the signal's name.
+export const MIN_TMUX_VERSION = { major: 3, minor: 2 } as const;
 
 /** A tmux server handle: which socket, which binary, and how to run commands on it. */
 export class TmuxClient {
@@ -157,7 +160,8 @@ export class TmuxClient {
     });
     const version = parseTmuxVersion(text);
     if (!version.supported) {
-      throw new TmuxVersionError(`tmux ${version.text} is too old; opencode-bg needs tmux >= ${MIN_TMUX_VERSION.major}.${MIN_TMUX_VERSION.minor}`);
+      const minimum = `${MIN_TMUX_VERSION.major}.${MIN_TMUX_VERSION.minor}`;
+      throw new TmuxVersionError(`tmux ${version.text} is too old; opencode-bg needs tmux >= ${minimum}: install a newer tmux from your distribution or Homebrew`);
     }
     return version.text;
   }

@@ -11,11 +11,11 @@ export class TmuxError extends Error {
 /** The tmux binary is not installed (spawn ENOENT). */
 export class TmuxNotFoundError extends TmuxError {
   constructor(options?: { cause?: unknown }) {
-    super("tmux not found on PATH; install tmux >= 3.3", "", options);
+    super("tmux not found on PATH; install tmux >= 3.2", "", options);
   }
 }
 
-/** tmux exists but is older than the features we rely on (pane_dead_time, per-window hooks). */
+/** tmux exists but is older than the features we rely on (attach-session -f of the control client, 3.2). */
 export class TmuxVersionError extends TmuxError {}
 
 /** No server answers on the socket: it was never started, or it was killed under us. */

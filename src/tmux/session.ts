@@ -62,7 +62,12 @@ const SERVER_FORMAT = formatFields(["pid", "socket_path"]);
 
 async function readServer(client: TmuxClient, name: string): Promise<{ serverPid: number; socketPath: string } | undefined> {
   try {
-    return parseServer(await client.run(["display-message", "-p", "-t", sessionTarget(name), SERVER_FORMAT]));
+    // display-message does not fail on a target it cannot find (tmux 3.2a to 3.7c): it prints
+    // the format without one, and #{pid} is the server's. Nor does "=name" alone find a session
+    // as a pane target; "=name:" does. So it must also say WHICH session answered.
+    const target = `${sessionTarget(name)}:`;
+    const [session, rest] = splitFields(await client.run(["display-message", "-p", "-t", target, formatFields(["session_name", "pid", "socket_path"])]), 2);
+    return session === name ? parseServer(rest ?? "") : undefined;
   } catch (error) {
     if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return undefined;
     throw error;

@@ -95,6 +95,8 @@ export async function readPane(client: TmuxClient, paneId: string): Promise<Pane
   try {
     const line = await client.run(["display-message", "-p", "-t", paneId, formatFields(PANE_FIELDS)]);
     const [id, windowId, panePid, dead, deadStatus, deadSignal, jobId, windowName] = splitFields(line, PANE_FIELDS.length);
+    // display-message does not fail on a pane that is gone: it prints the fields empty.
+    if (id !== paneId) return undefined;
     return PaneRowSchema.parse({ paneId: id, windowId, panePid, dead, deadStatus, deadSignal, jobId, windowName });
   } catch (error) {
     if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return undefined;

@@ -52,7 +52,8 @@ async function startTui(sandbox: Sandbox): Promise<Tui> {
   // -f /dev/null: no user tmux.conf. The server takes its global environment from this call.
   const tmux = (...args: string[]) =>
     execFileSync(TMUX_BIN, ["-L", socket, "-f", "/dev/null", ...args], { env: sandbox.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  tmux("new-session", "-d", "-s", "tui", "-x", "160", "-y", "45", "-c", sandbox.projectDir, OPENCODE_BIN, ";", "set-option", "-t", "tui", "remain-on-exit", "on");
+  // resize-window: tmux 3.2a ignores -x/-y of a detached new-session (the window is 80x23).
+  tmux("new-session", "-d", "-s", "tui", "-x", "160", "-y", "45", "-c", sandbox.projectDir, OPENCODE_BIN, ";", "set-option", "-t", "tui", "remain-on-exit", "on", ";", "resize-window", "-t", "tui:", "-x", "160", "-y", "45");
   const pid = Number(tmux("display-message", "-p", "-t", "tui", "#{pane_pid}").trim());
   let last = "";
   const tui: Tui = {

@@ -2,6 +2,8 @@
 // errors are typed, and a dead server falls back to spawning tmux.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import path from "node:path";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { TmuxClient } from "../../src/tmux/client.js";
 import { TmuxServerGoneError, TmuxTargetGoneError } from "../../src/tmux/errors.js";
@@ -22,12 +24,40 @@ after(async () => {
   await sandbox.cleanup();
 });
 
+// Words that break naive quoting: quotes of both kinds, $VAR and ${VAR} (in and out of double
+// quotes), backquotes, trailing ';' and '\\', tabs, '~', braces, formats, strftime, unicode.
+const HOSTILE_WORDS = [
+  `it's "quoted"`, "a;b ;", "$HOME ${X} `id`", "it's $HOME ${X} $_ `id` $", "back\\slash\\", "it's \\ back\\", "tab\there",
+  "~user", "'~user", "{ braces }", "#{literal}", "it's #{pane_id} %d ##", "-dash", "日本語",
+];
+
+// What tmux PRINTS is no witness of what it received: 3.4 prints "$HOME" as "\$HOME" (see
+// command-line.ts). So each word is stored by the command line under test and compared inside
+// tmux with the same word stored through argv (never parsed), and written out byte for byte.
 test("hostile words round-trip exactly through a command line", async () => {
   assert.equal(client.controlModeActive, true);
-  const words = [`it's "quoted"`, "a;b ;", "$HOME ${X} `id`", "back\\slash\\", "tab\there", "~user", "{ braces }", "#{literal}", "日本語"];
-  for (const word of words) {
-    assert.equal(await client.run(["display-message", "-p", "--", escapeFormat(word)]), word);
+  const file = path.join(sandbox.stateDir, "round-trip.txt");
+  for (const word of HOSTILE_WORDS) {
+    await client.runSpawned(["set-option", "-g", "@obg_argv", word]);
+    await client.run(["set-option", "-g", "@obg_line", word], ["set-option", "-g", "-F", "@obg_format", escapeFormat(word)]);
+    const same = await client.run(["display-message", "-p", "#{==:#{@obg_line},#{@obg_argv}}"], ["display-message", "-p", "#{==:#{@obg_format},#{@obg_argv}}"]);
+    assert.equal(same, "1\n1", `stored through a command line and as a format: ${word}`);
+    await client.run(["set-buffer", "-b", "obg-rt", "--", word], ["save-buffer", "-b", "obg-rt", file]);
+    assert.equal(await readFile(file, "utf8"), word);
   }
+});
+
+test("a state folder and a cwd named with quotes, $VAR, formats and % run jobs (window path, pipe-pane command)", async () => {
+  const root = await mkdtemp(path.join(sandbox.stateDir, "it's $HOME ${X} #{pane_id} %d-"));
+  const cwd = path.join(root, "cwd $PWD ` '");
+  await mkdir(cwd);
+  const manager = await sandbox.open({ config: { stateDir: path.join(root, "state $HOME's") } });
+  const job = await manager.create({ command: "pwd; echo done", cwd, name: "odd-paths" });
+  const done = await manager.waitForStatus(job.id, ["completed", "failed"], 20_000);
+  assert.equal(done.status, "completed", done.error);
+  const lines = (await manager.output(job.id, { lines: 10 })).lines.map((line) => line.text);
+  assert.deepEqual(lines, [cwd, "done"]);
+  assert.match(await readFile(done.logPath, "utf8"), /done\r?\n/);
 });
 
 test("several commands in one line: outputs joined; a failing one is a typed error and stops the line", async () => {

@@ -21,7 +21,10 @@ test("formats and pipe-pane commands are escaped", () => {
 
 test("tmux versions", () => {
   assert.deepEqual(parseTmuxVersion("tmux 3.3a"), { text: "3.3a", supported: true });
-  assert.deepEqual(parseTmuxVersion("tmux 3.2a"), { text: "3.2a", supported: false });
+  assert.deepEqual(parseTmuxVersion("tmux 3.2a"), { text: "3.2a", supported: true });
+  assert.deepEqual(parseTmuxVersion("tmux 3.1c"), { text: "3.1c", supported: false });
+  assert.equal(parseTmuxVersion("tmux 3.7c").supported, true);
+  assert.equal(parseTmuxVersion("tmux 2.9a").supported, false);
   assert.deepEqual(parseTmuxVersion("tmux next-3.5"), { text: "next-3.5", supported: true });
   assert.equal(parseTmuxVersion("tmux 4.0").supported, true);
 });
