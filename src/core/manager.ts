@@ -24,6 +24,7 @@ import {
 } from "./job-files.js";
 import { processStartTime, serverRuns } from "./server-identity.js";
 import { LogTailer } from "./log-tailer.js";
+import { treeBytes } from "./state-dir.js";
 import { resolveNotifyHolder } from "./notify-claim.js";
 import { scanNotifyMarkers } from "./notify-scan.js";
 import { LogCap } from "./log-cap.js";
@@ -714,7 +715,7 @@ export class JobManager {
     let bytes = 0;
     for (const job of targets) {
       const view = job.view(this.instanceId);
-      bytes += await folderBytes(job.paths.dir);
+      bytes += await treeBytes(job.paths.dir);
       removed.push(view);
       if (options.dryRun) continue;
       // Window ids are per tmux server: only close the window if it still carries this job's id.
@@ -1186,17 +1187,6 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Total size of the regular files under a folder (a job folder holds no deeper trees than this). */
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(file);
-    else if (entry.isFile()) total += (await fs.stat(file).catch(() => undefined))?.size ?? 0;
-  }
-  return total;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

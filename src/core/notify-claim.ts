@@ -7,6 +7,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { readJson } from "./job-files.js";
 
 export const NotifyHolderSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
 export type NotifyHolder = z.infer<typeof NotifyHolderSchema>;
@@ -34,7 +35,7 @@ export async function resolveNotifyHolder(jobDir: string, owner: NotifyHolder, m
   for (let step = 0; step < MAX_STEPS; step++) {
     if (current.instanceId === me.instanceId) return { holder: current, mine: true };
     const file = claimFileAfter(jobDir, current.instanceId);
-    const next = await readHolder(file);
+    const next = await readJson(file, NotifyHolderSchema);
     if (next) {
       current = next;
       continue;
@@ -46,16 +47,6 @@ export async function resolveNotifyHolder(jobDir: string, owner: NotifyHolder, m
   throw new Error(`notification claim chain in ${jobDir} is longer than ${MAX_STEPS} steps`);
 }
 
-async function readHolder(file: string): Promise<NotifyHolder | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  return NotifyHolderSchema.parse(JSON.parse(text));
-}
 
 /** Creates `file` with `data`, complete or not at all; false if it already exists. */
 async function createExclusive(file: string, data: string): Promise<boolean> {

@@ -54,7 +54,8 @@ export async function removeStateDir(stateDir: string): Promise<{ removedDir: bo
   }
 }
 
-async function treeBytes(dir: string): Promise<number> {
+/** Total size of the regular files under a folder. */
+export async function treeBytes(dir: string): Promise<number> {
   let total = 0;
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
