@@ -93,33 +93,40 @@ test(`exactly once: ${TRIALS} owners SIGKILLed mid-stream among 3 other instance
   const command = `sleep 0.3; for i in $(seq 1 ${MARKERS}); do echo "OPENCODE_NOTIFY: tick-$i"; sleep 0.05; done; sleep 300`;
   const sessions: string[] = [];
   const notStarted: string[] = [];
-  for (let trial = 0; sessions.length < TRIALS && notStarted.length < TRIALS; ) {
-    const batch = Array.from({ length: Math.min(BATCH, TRIALS - sessions.length) }, () => `ses_trial${trial++}`);
-    await Promise.all(
-      batch.map(async (sessionId) => {
-        const owner = await startInstance({ create: { command, name: "counter", sessionId } });
-        // A job that could not start (ten owners creating windows at once on a loaded machine
-        // can time out tmux) prints nowhere we read: that trial is run again, not counted.
-        if (owner.created?.status !== "running" && owner.created?.status !== "pending") notStarted.push(`${sessionId}: ${owner.created?.error}`);
-        else sessions.push(sessionId);
-        // Anywhere from before the first marker to after the last one.
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 1400));
-        process.kill(owner.pid, "SIGKILL");
-      }),
-    );
-  }
-  let expected = sessions.flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
-  await eventually(() => expected.every((key) => deliveries().has(key)), 30_000, "every marker delivered").catch(() => undefined);
-  // Anything sent twice would show up by now.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  // Markers of a job that is no longer running are, by design, not delivered. Under this churn a
-  // few jobs were recorded as failed while their command still ran (a manager/tmux matter, not
-  // delivery; see the report): such trials are left out and listed.
+  // Markers of a job that is no longer running are, by design, not delivered. Under this churn
+  // (ten owners SIGKILLed at once, each leaving its tmux control client behind) the private tmux
+  // server itself exited in 2 of 12 CI runs, ending every job on it ("failed: the tmux server
+  // exited", a true state): such trials are left out, listed, and replaced by new ones, so the
+  // exactly-once count still covers TRIALS trials whose job kept running.
+  const endedSessions = new Set<string>();
+  const kept = () => sessions.filter((sessionId) => !endedSessions.has(sessionId));
   const observer = await sandbox.open({ observeOnly: true });
-  const ended = observer.list().filter((job) => sessions.includes(job.sessionId ?? "") && job.status !== "running");
-  if (ended.length > 0) console.log(`trials left out, their job ended early: ${ended.map((job) => `${job.sessionId} ${job.id} ${job.status}: ${job.error}`).join("; ")}`);
-  const endedSessions = new Set(ended.map((job) => job.sessionId));
-  expected = expected.filter((key) => !endedSessions.has(key.split("#")[0]));
+  let trial = 0;
+  for (let round = 0; round < 3 && kept().length < TRIALS; round++) {
+    while (kept().length < TRIALS && notStarted.length < TRIALS) {
+      const batch = Array.from({ length: Math.min(BATCH, TRIALS - kept().length) }, () => `ses_trial${trial++}`);
+      await Promise.all(
+        batch.map(async (sessionId) => {
+          const owner = await startInstance({ create: { command, name: "counter", sessionId } });
+          // A job that could not start (ten owners creating windows at once on a loaded machine
+          // can time out tmux) prints nowhere we read: that trial is run again, not counted.
+          if (owner.created?.status !== "running" && owner.created?.status !== "pending") notStarted.push(`${sessionId}: ${owner.created?.error}`);
+          else sessions.push(sessionId);
+          // Anywhere from before the first marker to after the last one.
+          await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 1400));
+          process.kill(owner.pid, "SIGKILL");
+        }),
+      );
+    }
+    const waiting = kept().flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
+    await eventually(() => waiting.every((key) => deliveries().has(key)), 30_000, "every marker delivered").catch(() => undefined);
+    // Anything sent twice would show up by now.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const ended = observer.list().filter((job) => kept().includes(job.sessionId ?? "") && job.status !== "running");
+    if (ended.length > 0) console.log(`trials left out, their job ended early: ${ended.map((job) => `${job.sessionId} ${job.id} ${job.status}: ${job.error}`).join("; ")}`);
+    for (const job of ended) endedSessions.add(job.sessionId ?? "");
+  }
+  const expected = kept().flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
   assert.ok(expected.length >= (TRIALS * MARKERS) / 2, `only ${expected.length / MARKERS} trials kept a running job`);
   const counts = deliveries();
   const lost = expected.filter((key) => !counts.has(key));

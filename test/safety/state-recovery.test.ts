@@ -61,7 +61,11 @@ describe("recovery says the truth at once", () => {
       const got = ids.map((id) => manager.get(id).status);
       for (const [index, id] of ids.entries()) {
         samples++;
-        if (listed.get(id) !== "cancelled" || got[index] !== "cancelled") {
+        // Stale = still active although its end is on disk. The end itself is usually "cancelled"
+        // (the guard reaped it); an owner SIGKILLed before the job had read its environment from
+        // the FIFO leaves it "failed" instead: a true final state, not a stale one.
+        const active = (status: string | undefined) => status === "running" || status === "pending" || status === undefined;
+        if (active(listed.get(id)) || active(got[index])) {
           stale++;
           seen.push(`${listed.get(id)}/${got[index]}: ${manager.get(id).error ?? ""}`);
         }
