@@ -46,6 +46,8 @@ test("several OpenCodes starting at once on a fresh server share one session", a
     } catch {
       // already gone
     }
+    // tmux 3.3a leaves the socket file of a killed server behind.
+    await fs.rm(path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, fresh.tmuxSocket), { force: true });
   }
 });
 
