@@ -15,7 +15,7 @@ import { tmuxServerPid, withTimeout, type BenchContext } from "./bench/context.j
 import { failedFigure, type Figure } from "./bench/figure.js";
 import { gcAvailable } from "./bench/gc.js";
 import { processesWithEnv } from "./bench/procfs.js";
-import { JOB_MARKER_VARIABLE } from "../src/core/wrapper.js";
+import { JOB_MARKER_VARIABLE } from "../src/core/launch/wrapper.js";
 import { formatTable, writeResults } from "./bench/report.js";
 import { roundTo } from "./bench/stats.js";
 import { measureBulkKill } from "./bench/cases/bulk-kill.js";

@@ -3,7 +3,7 @@
 // exactly (VmHWM) so a short spike between two samples is not missed.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { scanProcesses, type ProcessInfo } from "../../src/core/process-tree.js";
+import { scanProcesses, type ProcessInfo } from "../../src/core/end/process-tree.js";
 
 /** Clock ticks per second for /proc/PID/stat times (usually 100). */
 export const CLOCK_TICKS: number = readClockTicks();

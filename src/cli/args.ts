@@ -1,7 +1,7 @@
 // Argument parsing shared by the commands: node:util parseArgs with its errors turned into usage
 // errors, and checked conversions for the values options take (status, counts, ages).
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { JobStatusSchema, type JobStatus } from "../core/job-files.js";
+import { JobStatusSchema, type JobStatus } from "../core/job/job-files.js";
 import { UsageError } from "./errors.js";
 
 /** parseArgs with strict options; a bad option or an unexpected argument becomes a UsageError (exit 2). */

@@ -1,6 +1,6 @@
 // Colour for a terminal, plain text for everything else: NO_COLOR, TERM=dumb and pipes get none.
 import { inspect } from "node:util";
-import type { JobStatus } from "../core/job-files.js";
+import type { JobStatus } from "../core/job/job-files.js";
 
 /** The styles the CLI uses (names of util.inspect.colors, which every Node version has). */
 export type Style = "bold" | "dim" | "red" | "green" | "yellow" | "blue" | "magenta" | "cyan" | "gray";

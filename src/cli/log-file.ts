@@ -2,8 +2,8 @@
 // N lines start, and incremental reads that turn raw terminal bytes into clean lines (the core's
 // LineSplitter) or pass them through.
 import { promises as fs } from "node:fs";
-import { LineSplitter } from "../core/line-splitter.js";
-import { logExtent, readLog } from "../core/log-segments.js";
+import { LineSplitter } from "../core/output/line-splitter.js";
+import { logExtent, readLog } from "../core/output/log-segments.js";
 
 const CHUNK_BYTES = 256 * 1024;
 

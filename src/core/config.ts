@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { InvalidInputError } from "./errors.js";
-import { DEFAULT_MAX_LOG_BYTES, MIN_MAX_LOG_BYTES, parseByteSize } from "./log-cap.js";
+import { DEFAULT_MAX_LOG_BYTES, MIN_MAX_LOG_BYTES, parseByteSize } from "./output/log-cap.js";
 
 export const ConfigSchema = z.object({
   /** Private tmux server name (`tmux -L`); unset = the user's default server. */

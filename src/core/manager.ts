@@ -12,33 +12,33 @@ import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "../tmux/err
 import { ensureSession, sessionTarget, type SessionInfo } from "../tmux/session.js";
 import { closePipe, killWindow, listPanes, readPane, repipePane, sendToPane, startWindow, type PaneRow } from "../tmux/windows.js";
 import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
-import { validateCreateInput, type CreateJobInput } from "./create-input.js";
+import { validateCreateInput, type CreateJobInput } from "./launch/create-input.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
 import { BackgroundError, InvalidInputError, JobStartError, UnknownJobError } from "./errors.js";
-import { isEmptyFilter, matchesFilter, type JobFilter } from "./filters.js";
-import { JOB_ID_PATTERN, newJobId, windowNameFor } from "./ids.js";
-import { Job, type JobView } from "./job.js";
+import { isEmptyFilter, matchesFilter, type JobFilter } from "./job/filters.js";
+import { JOB_ID_PATTERN, newJobId, windowNameFor } from "./job/ids.js";
+import { Job, type JobView } from "./job/job.js";
 import {
   JobCancelSchema, JobExitSchema, JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema,
   jobsDir, readJson, writeFileAtomic, writeFileAtomicSync, writeJson, type JobMeta, type JobOutcome, type JobStarted, type JobStatus,
-} from "./job-files.js";
-import { processStartTime, serverRuns } from "./server-identity.js";
-import { LogTailer } from "./log-tailer.js";
-import { treeBytes } from "./state-dir.js";
-import { resolveNotifyHolder } from "./notify-claim.js";
-import { scanNotifyMarkers } from "./notify-scan.js";
-import { LogCap } from "./log-cap.js";
-import { logProblem } from "./log-problem.js";
-import { Restarter, type RestartReport } from "./restart.js";
-import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
-import { readOutput, type OutputQuery } from "./output-reader.js";
-import { validateSendInput } from "./send-input.js";
-import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
-import { collectJobMembers, isProcessAlive, isSameProcessAlive, killJobProcesses, type ProcessSummary } from "./process-tree.js";
-import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
-import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
-import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
-import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
+} from "./job/job-files.js";
+import { processStartTime, serverRuns } from "./job/server-identity.js";
+import { LogTailer } from "./output/log-tailer.js";
+import { treeBytes } from "./job/state-dir.js";
+import { resolveNotifyHolder } from "./notify/notify-claim.js";
+import { scanNotifyMarkers } from "./notify/notify-scan.js";
+import { LogCap } from "./output/log-cap.js";
+import { logProblem } from "./output/log-problem.js";
+import { Restarter, type RestartReport } from "./restart/restart.js";
+import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./launch/env-pipe.js";
+import { readOutput, type OutputQuery } from "./output/output-reader.js";
+import { validateSendInput } from "./input/send-input.js";
+import { decideOutcome, OWNER_GONE_REASON } from "./end/outcome.js";
+import { collectJobMembers, isProcessAlive, isSameProcessAlive, killJobProcesses, type ProcessSummary } from "./end/process-tree.js";
+import { jobProcessesOf, paneStartTimeOf } from "./end/job-processes.js";
+import { watchJobFiles, type JobFileEvent } from "./sync/state-watcher.js";
+import { JOB_MARKER_VARIABLE, wrapperScript } from "./launch/wrapper.js";
+import { scanMarkedProcesses, type MarkedProcess } from "./end/marker-scan.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */

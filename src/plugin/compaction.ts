@@ -2,7 +2,7 @@
 // started. This adds a short block naming them (and the project's global ones) to the context
 // the summary is written from, so the agent keeps their ids after compaction.
 import type { Hooks } from "@opencode-ai/plugin";
-import type { JobView } from "../core/job.js";
+import type { JobView } from "../core/job/job.js";
 import { formatDuration, runtimeOf, truncate } from "./format.js";
 import type { ToolDeps } from "./tools/context.js";
 

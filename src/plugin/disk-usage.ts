@@ -1,6 +1,6 @@
 // Disk use of jobs' logs for list results: a total line, and a job's size where it matters.
-import type { JobView } from "../core/job.js";
-import { logDiskBytes } from "../core/log-segments.js";
+import type { JobView } from "../core/job/job.js";
+import { logDiskBytes } from "../core/output/log-segments.js";
 
 /** A job's log is worth mentioning in its list line from this size on. */
 export const NOTABLE_LOG_BYTES = 1024 * 1024;

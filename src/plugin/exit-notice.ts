@@ -1,7 +1,7 @@
 // The exit notice: the one prompt a session gets when a process it started with notifyOnExit
 // ends by itself. Who gets one, and its text. Pure.
-import { TERMINAL_STATUSES } from "../core/job-files.js";
-import type { JobView } from "../core/job.js";
+import { TERMINAL_STATUSES } from "../core/job/job-files.js";
+import type { JobView } from "../core/job/job.js";
 import type { OutputRead } from "../core/manager.js";
 import { formatDuration, formatStatus, runtimeOf, truncate } from "./format.js";
 

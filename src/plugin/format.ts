@@ -1,6 +1,6 @@
 // Job views as compact text a model reads well: ids first, one line per job, times as
 // durations, no terminal escapes (the core already cleaned the output).
-import type { JobView } from "../core/job.js";
+import type { JobView } from "../core/job/job.js";
 import type { KillReport, OutputRead } from "../core/manager.js";
 import { formatSize, NOTABLE_LOG_BYTES } from "./disk-usage.js";
 

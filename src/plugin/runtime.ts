@@ -2,7 +2,7 @@
 // delivery, and cleanup when sessions end and when OpenCode exits. Tools and hooks call in here.
 import type { PluginInput } from "@opencode-ai/plugin";
 import { JobManager } from "../core/manager.js";
-import type { JobView } from "../core/job.js";
+import type { JobView } from "../core/job/job.js";
 import { Notifier } from "./notifier.js";
 import type { NotifyItem, NotifyPrompt } from "./notify-prompt.js";
 

@@ -10,7 +10,7 @@
 // are invalid, the section simply never appears.
 import type { TuiPlugin, TuiPluginApi, TuiPluginModule, TuiThemeCurrent } from "@opencode-ai/plugin/tui";
 import { createEffect, createMemo, createSignal, onCleanup, type Accessor } from "solid-js";
-import type { JobView } from "../core/job.js";
+import type { JobView } from "../core/job/job.js";
 import type { JobManager } from "../core/manager.js";
 import { coreConfigFrom, parsePluginOptions } from "./options.js";
 import { sidebarJobs, sidebarRow } from "./tui/sidebar-model.js";

@@ -1,7 +1,7 @@
 // A wait's result as compact text for a model: what was waited for, what happened (a match with
 // its line number, an open port, the end, or a timeout), then the status and last lines.
-import { describeCondition } from "../core/wait-condition.js";
-import type { WaitResult } from "../core/waiter.js";
+import { describeCondition } from "../core/wait/wait-condition.js";
+import type { WaitResult } from "../core/wait/waiter.js";
 import { formatOutput, formatStatus, truncate } from "./format.js";
 
 /** "0.4s", "12.0s", then "1m05s": short waits are worth tenths. */

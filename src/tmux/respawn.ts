@@ -4,7 +4,7 @@
 // A pipe that is still open survives respawn-pane (measured on tmux 3.3a) and is left alone.
 import { z } from "zod";
 import type { TmuxClient } from "./client.js";
-import { escapeFormat, escapePipeCommand } from "./format.js";
+import { escapeFormat, escapePipeCommand } from "./escape.js";
 
 /** What respawnPane needs: the pane, and the new process with its directory and log writer. */
 export interface RespawnSpec {

@@ -3,7 +3,7 @@
 // destroys the session (and with it the server).
 import { TmuxClient } from "./client.js";
 import { TmuxError, TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
-import { formatFields, splitFields } from "./format.js";
+import { formatFields, splitFields } from "./escape.js";
 
 export const PLACEHOLDER_WINDOW_NAME = "obg-home";
 

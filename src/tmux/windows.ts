@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { TmuxClient } from "./client.js";
 import { TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
-import { escapeFormat, escapePipeCommand, formatFields, shellQuote, splitFields } from "./format.js";
+import { escapeFormat, escapePipeCommand, formatFields, shellQuote, splitFields } from "./escape.js";
 import { sessionTarget } from "./session.js";
 
 /** The window user option that ties a window to its job folder. */

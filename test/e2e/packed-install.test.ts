@@ -72,7 +72,7 @@ test("the installed tarball has every file its entry points need, and its CLI ru
     assert.ok(existsSync(join(installed, entry)), `${entry} is in the tarball`);
   }
   // The wrapper script is read at run time from beside the built code.
-  assert.ok(existsSync(join(installed, "dist/core/wrapper.sh")), "dist/core/wrapper.sh is in the tarball");
+  assert.ok(existsSync(join(installed, "dist/core/launch/wrapper.sh")), "dist/core/launch/wrapper.sh is in the tarball");
   assert.equal(execFileSync(installedBin, ["--version"], { encoding: "utf8" }).trim(), PACKAGE.version);
   assert.match(execFileSync(installedBin, ["--help"], { encoding: "utf8" }), /^ {2}purge /m);
   assert.doesNotMatch(installOutput, /npm error/i, installOutput);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { freePort } from "../../scripts/e2e/opencode-sandbox.js";
 import type { ModelStep } from "../../scripts/e2e/fake-model.js";
-import { collectJobProcesses, isProcessAlive } from "../../src/core/process-tree.js";
+import { collectJobProcesses, isProcessAlive } from "../../src/core/end/process-tree.js";
 import { processIdFrom, withOpencode } from "./plugin-helpers.js";
 
 test("Example 1: a build, a test watcher and a global lint job; list, filter by tags, kill one", { timeout: 120_000 }, async () => {

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { ChatRequest, ModelStep } from "../../scripts/e2e/fake-model.js";
 import { messageText } from "../../scripts/e2e/fake-model.js";
 import { eventually } from "../helpers/tmux-sandbox.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { processIdFrom, withOpencode } from "./plugin-helpers.js";
 import { NOTIFY_NOTE } from "../../src/plugin/notify-prompt.js";
 import { DELIVERED_KEY } from "../../src/plugin/runtime.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { ModelStep, ScriptContext } from "../../scripts/e2e/fake-model.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { processIdFrom, withOpencode } from "./plugin-helpers.js";
 
 test("the model restarts a running job and reads it: same window, new process, log continues", { timeout: 120_000 }, async () => {

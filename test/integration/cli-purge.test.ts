@@ -9,10 +9,10 @@ import { existsSync, promises as fs, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { collectJobProcesses } from "../../src/core/process-tree.js";
-import { JOB_MARKER_VARIABLE } from "../../src/core/wrapper.js";
+import { collectJobProcesses } from "../../src/core/end/process-tree.js";
+import { JOB_MARKER_VARIABLE } from "../../src/core/launch/wrapper.js";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import type { JobView } from "../../src/core/job.js";
+import type { JobView } from "../../src/core/job/job.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = path.join(ROOT, "dist/cli/main.js");

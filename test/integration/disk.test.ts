@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { LogCap } from "../../src/core/log-cap.js";
-import { LogIndexSchema, logDiskBytes } from "../../src/core/log-segments.js";
+import { LogCap } from "../../src/core/output/log-cap.js";
+import { LogIndexSchema, logDiskBytes } from "../../src/core/output/log-segments.js";
 import { cleanPrinter, lineStartFromEnd, readNewBytes } from "../../src/cli/log-file.js";
 import { collectOldJobs } from "../../src/plugin/gc-at-start.js";
 

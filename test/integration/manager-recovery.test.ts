@@ -10,8 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
-import { logDiskBytes } from "../../src/core/log-segments.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
+import { logDiskBytes } from "../../src/core/output/log-segments.js";
 
 let sandbox: TmuxSandbox;
 

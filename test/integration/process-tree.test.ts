@@ -15,12 +15,12 @@ import {
   killJobProcesses,
   readStartTime,
   scanProcesses,
-} from "../../src/core/process-tree.js";
+} from "../../src/core/end/process-tree.js";
 
 const MARKER = "OPENCODE_BG_JOB";
 const dir = mkdtempSync(join(tmpdir(), "obg-ptree-"));
 const started = new Set<number>(); // every pid any test started: cleanup kills the live ones
-const MODULE_URL = new URL("../../src/core/process-tree.ts", import.meta.url).href;
+const MODULE_URL = new URL("../../src/core/end/process-tree.ts", import.meta.url).href;
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 const baseEnv = (): NodeJS.ProcessEnv => {

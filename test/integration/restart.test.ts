@@ -7,9 +7,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import type { JobView } from "../../src/core/job.js";
+import type { JobView } from "../../src/core/job/job.js";
 import { InvalidInputError } from "../../src/core/errors.js";
-import { collectJobProcesses, isProcessAlive } from "../../src/core/process-tree.js";
+import { collectJobProcesses, isProcessAlive } from "../../src/core/end/process-tree.js";
 
 let sandbox: TmuxSandbox;
 let manager: JobManager;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { TmuxClient } from "../../src/tmux/client.js";
 import { TmuxServerGoneError, TmuxTargetGoneError } from "../../src/tmux/errors.js";
-import { escapeFormat } from "../../src/tmux/format.js";
+import { escapeFormat } from "../../src/tmux/escape.js";
 import { ensureSession } from "../../src/tmux/session.js";
 
 let sandbox: TmuxSandbox;

@@ -9,8 +9,8 @@ import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux
 import { freePort } from "../../scripts/e2e/opencode-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
 import { InvalidInputError, UnknownJobError } from "../../src/core/errors.js";
-import { probeLoopbackPort } from "../../src/core/port-probe.js";
-import { waitForJob } from "../../src/core/waiter.js";
+import { probeLoopbackPort } from "../../src/core/wait/port-probe.js";
+import { waitForJob } from "../../src/core/wait/waiter.js";
 
 let sandbox: TmuxSandbox;
 let manager: JobManager;

@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { formatKillReports } from "../../src/plugin/format.js";
 
 let sandbox: TmuxSandbox;

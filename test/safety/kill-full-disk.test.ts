@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { JobPaths } from "../../src/core/job-files.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { JobPaths } from "../../src/core/job/job-files.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 
 let sandbox: TmuxSandbox;
 let manager: JobManager;

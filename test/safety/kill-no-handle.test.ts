@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { JobPaths } from "../../src/core/job-files.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { JobPaths } from "../../src/core/job/job-files.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { listBackgroundProcessesTool } from "../../src/plugin/tools/list.js";
 import { killProcessesTool } from "../../src/plugin/tools/kill.js";
 

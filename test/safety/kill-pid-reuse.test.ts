@@ -8,8 +8,8 @@ import { existsSync, promises as fs, readFileSync, writeFileSync } from "node:fs
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
-import { JobPaths } from "../../src/core/job-files.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
+import { JobPaths } from "../../src/core/job/job-files.js";
 
 const NS_LAST_PID = "/proc/sys/kernel/ns_last_pid";
 const TRIALS = 10;

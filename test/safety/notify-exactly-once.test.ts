@@ -9,7 +9,7 @@ import { copyFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.ts", import.meta.url));
 const TRIALS = Number(process.env.NOTIFY_TRIALS ?? 50);

@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import type { JobManager } from "../../src/core/manager.js";
-import { JobExitSchema, readJson } from "../../src/core/job-files.js";
-import { waitForJob } from "../../src/core/waiter.js";
+import { JobExitSchema, readJson } from "../../src/core/job/job-files.js";
+import { waitForJob } from "../../src/core/wait/waiter.js";
 
 let sandbox: TmuxSandbox;
 let manager: JobManager;

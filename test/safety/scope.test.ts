@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Hooks, PluginInput, ToolContext, ToolDefinition } from "@opencode-ai/plugin";
 import plugin from "../../src/plugin/server.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 
 interface Asked { permission: string; patterns: string[]; always: string[]; metadata: Record<string, unknown> }

@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
-import { jobsDir } from "../../src/core/job-files.js";
+import { jobsDir } from "../../src/core/job/job-files.js";
 import { JobStartError } from "../../src/core/errors.js";
 
 let sandbox: TmuxSandbox;

@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { jobsDir } from "../../src/core/job-files.js";
+import { jobsDir } from "../../src/core/job/job-files.js";
 import { JobStartError } from "../../src/core/errors.js";
 import { formatJobLine, formatStatus } from "../../src/plugin/format.js";
 

@@ -4,8 +4,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { MIN_MAX_LOG_BYTES } from "../../src/core/log-cap.js";
-import type { JobView } from "../../src/core/job.js";
+import { MIN_MAX_LOG_BYTES } from "../../src/core/output/log-cap.js";
+import type { JobView } from "../../src/core/job/job.js";
 
 let sandbox: TmuxSandbox;
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { jobsDir } from "../../src/core/job-files.js";
+import { jobsDir } from "../../src/core/job/job-files.js";
 
 let sandbox: TmuxSandbox;
 

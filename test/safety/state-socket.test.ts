@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { JobManager } from "../../src/core/manager.js";
-import { isProcessAlive } from "../../src/core/process-tree.js";
-import type { JobView } from "../../src/core/job.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
+import type { JobView } from "../../src/core/job/job.js";
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { JobView } from "../../src/core/job.js";
+import type { JobView } from "../../src/core/job/job.js";
 import { buildCompactionContext, COMPACTION_MAX_JOBS } from "../../src/plugin/compaction.js";
 
 const NOW = 1_000_000_000;

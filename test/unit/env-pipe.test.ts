@@ -2,7 +2,7 @@
 // delivery itself is tested on a real tmux server in test/safety/secrets.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeEnvPayload, jobEnvironment } from "../../src/core/env-pipe.js";
+import { encodeEnvPayload, jobEnvironment } from "../../src/core/launch/env-pipe.js";
 
 test("payload: a header with the entry count, then NUL-terminated entries; invalid names and NULs are skipped", () => {
   const payload = encodeEnvPayload({ A: "1", "A-B": "x", B: "two words", C: undefined, D: "nul\0inside", E: "" }).toString("utf8");

@@ -2,8 +2,8 @@
 // what it says (status, exit code, runtime, the last lines, within the size limit).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideOutcome } from "../../src/core/outcome.js";
-import type { JobView } from "../../src/core/job.js";
+import { decideOutcome } from "../../src/core/end/outcome.js";
+import type { JobView } from "../../src/core/job/job.js";
 import type { OutputRead } from "../../src/core/manager.js";
 import { buildExitNotice, exitNoticeDue } from "../../src/plugin/exit-notice.js";
 

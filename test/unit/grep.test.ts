@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileGrep, GREP_MAX_CHARS } from "../../src/core/grep.js";
+import { compileGrep, GREP_MAX_CHARS } from "../../src/core/output/grep.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 
 test("a grep pattern matches anywhere in a line; (?i) ignores case", () => {

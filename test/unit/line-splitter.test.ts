@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LineSplitter } from "../../src/core/line-splitter.js";
+import { LineSplitter } from "../../src/core/output/line-splitter.js";
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 

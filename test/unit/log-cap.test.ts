@@ -1,7 +1,7 @@
 // The log cap's configuration: sizes as a person writes them, and where the cap comes from.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_MAX_LOG_BYTES, parseByteSize } from "../../src/core/log-cap.js";
+import { DEFAULT_MAX_LOG_BYTES, parseByteSize } from "../../src/core/output/log-cap.js";
 import { resolveConfig } from "../../src/core/config.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 

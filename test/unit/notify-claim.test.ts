@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { claimFileAfter, resolveNotifyHolder } from "../../src/core/notify-claim.js";
-import { lineEnds, scanNotifyMarkers } from "../../src/core/notify-scan.js";
+import { claimFileAfter, resolveNotifyHolder } from "../../src/core/notify/notify-claim.js";
+import { lineEnds, scanNotifyMarkers } from "../../src/core/notify/notify-scan.js";
 
 const owner = { instanceId: "owner", pid: 1001 };
 const instance = (n: number) => ({ instanceId: `i${n}`, pid: 2000 + n });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NOTIFY_MARKER, parseNotifyLine } from "../../src/core/notify.js";
+import { NOTIFY_MARKER, parseNotifyLine } from "../../src/core/notify/notify.js";
 
 test("the marker", () => {
   assert.equal(NOTIFY_MARKER, "OPENCODE_NOTIFY:");

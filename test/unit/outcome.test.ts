@@ -1,7 +1,7 @@
 // How evidence about a job's end becomes completed / failed / cancelled with a reason.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideOutcome, OWNER_GONE_REASON } from "../../src/core/outcome.js";
+import { decideOutcome, OWNER_GONE_REASON } from "../../src/core/end/outcome.js";
 
 const now = 1_000;
 const exit = (exitCode: number, extra: object = {}) => ({ exitCode, endedAt: 900, ownerGone: false, ...extra });

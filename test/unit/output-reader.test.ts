@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { LogTailer } from "../../src/core/log-tailer.js";
-import { readOutput, type OutputQuery, type ReadLimits } from "../../src/core/output-reader.js";
-import { EXIT_MARKER_PREFIX } from "../../src/core/wrapper.js";
+import { LogTailer } from "../../src/core/output/log-tailer.js";
+import { readOutput, type OutputQuery, type ReadLimits } from "../../src/core/output/output-reader.js";
+import { EXIT_MARKER_PREFIX } from "../../src/core/launch/wrapper.js";
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "obg-reader-"));
 after(() => rm(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // How restarts and disk use read in tool results: pure formatting of job views.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { JobView } from "../../src/core/job.js";
+import type { JobView } from "../../src/core/job/job.js";
 import { formatJobLine, formatRestarts } from "../../src/plugin/format.js";
 import { formatDiskTotal, formatSize } from "../../src/plugin/disk-usage.js";
 

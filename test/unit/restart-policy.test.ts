@@ -1,7 +1,7 @@
 // The "on-failure" policy as pure decisions: argument checks, backoff, and who is due a restart.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffMs, DEFAULT_MAX_RESTARTS, validateRestartPolicy, wantsAutoRestart } from "../../src/core/restart-policy.js";
+import { backoffMs, DEFAULT_MAX_RESTARTS, validateRestartPolicy, wantsAutoRestart } from "../../src/core/restart/restart-policy.js";
 import { InvalidInputError } from "../../src/core/errors.js";
 
 test("restart arguments: defaults, limits and clear errors", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LineRing } from "../../src/core/ring-buffer.js";
+import { LineRing } from "../../src/core/output/ring-buffer.js";
 
 test("empty ring", () => {
   const ring = new LineRing();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { INPUT_LIMITS, isValidKeyName, validateSendInput } from "../../src/core/send-input.js";
+import { INPUT_LIMITS, isValidKeyName, validateSendInput } from "../../src/core/input/send-input.js";
 
 test("key names: tmux names with C-/M-/S- modifiers, or one printable character", () => {
   for (const key of ["C-c", "C-d", "Enter", "enter", "Escape", "Up", "Down", "Tab", "BTab", "BSpace", "PageUp", "NPage", "F5", "F12", "M-x", "C-M-Left", "S-Tab", "y", "q", ":", "C-\\", "C-]"]) {

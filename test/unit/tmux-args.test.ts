@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { escapeTrailingSemicolon, parseTmuxVersion } from "../../src/tmux/client.js";
 import { classifyTmuxFailure, TmuxServerGoneError, TmuxTargetGoneError } from "../../src/tmux/errors.js";
-import { escapeFormat, escapePipeCommand, shellQuote, splitFields } from "../../src/tmux/format.js";
-import { windowNameFor } from "../../src/core/ids.js";
+import { escapeFormat, escapePipeCommand, shellQuote, splitFields } from "../../src/tmux/escape.js";
+import { windowNameFor } from "../../src/core/job/ids.js";
 
 test("an argument ending in ';' gets one backslash so tmux keeps it literal", () => {
   assert.equal(escapeTrailingSemicolon("a;"), "a\\;");

@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidInputError } from "../../src/core/errors.js";
-import { describeCondition, lineMatches, parseWaitCondition, parseWaitTimeout, WAIT_LIMITS } from "../../src/core/wait-condition.js";
-import type { WaitResult } from "../../src/core/waiter.js";
-import type { JobView } from "../../src/core/job.js";
+import { describeCondition, lineMatches, parseWaitCondition, parseWaitTimeout, WAIT_LIMITS } from "../../src/core/wait/wait-condition.js";
+import type { WaitResult } from "../../src/core/wait/waiter.js";
+import type { JobView } from "../../src/core/job/job.js";
 import { formatWaited, formatWaitLines } from "../../src/plugin/wait-format.js";
 
 const invalid = (pattern: RegExp) => (error: unknown) => error instanceof InvalidInputError && pattern.test(error.message);

@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { KillReport } from "../../../src/core/manager.js";
-import { isProcessAlive, scanProcesses, type ProcessInfo } from "../../../src/core/process-tree.js";
+import { isProcessAlive, scanProcesses, type ProcessInfo } from "../../../src/core/end/process-tree.js";
 import { since, sleep, tmuxServerPid, withTimeout, type BenchContext } from "../context.js";
 import { figure, type Figure } from "../figure.js";
 import { descendants } from "../procfs.js";

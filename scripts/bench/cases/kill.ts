@@ -3,7 +3,7 @@
 // child's pid until it exits, which is what the original did; its two sleeps survive (counted,
 // then SIGKILLed by pid here; that orphaning is the original's fault, not the bench's).
 import { performance } from "node:perf_hooks";
-import { isProcessAlive } from "../../../src/core/process-tree.js";
+import { isProcessAlive } from "../../../src/core/end/process-tree.js";
 import { killRemembered, remember, spawnPiped } from "../baseline.js";
 import { since, sleep, withTimeout, type BenchContext } from "../context.js";
 import { atMost, figure, type Figure } from "../figure.js";

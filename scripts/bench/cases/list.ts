@@ -3,8 +3,8 @@
 // OpenCode that just started pays). Baseline: the original's in-memory process map (100 records
 // with their output) mapped to views and sorted.
 import { performance } from "node:perf_hooks";
-import { jobsDir } from "../../../src/core/job-files.js";
-import { watchJobFiles } from "../../../src/core/state-watcher.js";
+import { jobsDir } from "../../../src/core/job/job-files.js";
+import { watchJobFiles } from "../../../src/core/sync/state-watcher.js";
 import { mapLimit, since, withTimeout, type BenchContext } from "../context.js";
 import { atMost, figure, type Figure } from "../figure.js";
 import { roundTo, summarize } from "../stats.js";

@@ -1,7 +1,7 @@
 // `opencode-bg kill`: ends jobs (their whole process trees, then their windows) by id or by tag.
 // It never means "everything": without a selector it refuses.
-import type { JobFilter } from "../../core/filters.js";
-import type { JobStatus } from "../../core/job-files.js";
+import type { JobFilter } from "../../core/job/filters.js";
+import type { JobStatus } from "../../core/job/job-files.js";
 import type { KillReport } from "../../core/manager.js";
 import { formatKillProblems } from "../../plugin/format.js";
 import { parseCommandArgs, parseStatus } from "../args.js";

@@ -2,7 +2,7 @@
 // cleaned of terminal escapes or raw, optionally only the last N lines, optionally followed live.
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import { TERMINAL_STATUSES } from "../../core/job-files.js";
+import { TERMINAL_STATUSES } from "../../core/job/job-files.js";
 import type { JobManager } from "../../core/manager.js";
 import { formatStatus } from "../../plugin/format.js";
 import { parseCommandArgs, parseCount } from "../args.js";

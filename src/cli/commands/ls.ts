@@ -1,9 +1,9 @@
 // `opencode-bg ls`: every job in the state dir (a person at a shell wants to see everything),
 // as a table or as JSON, optionally filtered.
 import path from "node:path";
-import type { JobFilter } from "../../core/filters.js";
-import type { JobStatus } from "../../core/job-files.js";
-import type { JobView } from "../../core/job.js";
+import type { JobFilter } from "../../core/job/filters.js";
+import type { JobStatus } from "../../core/job/job-files.js";
+import type { JobView } from "../../core/job/job.js";
 import { formatDuration, formatHandleNote, runtimeOf } from "../../plugin/format.js";
 import { parseCommandArgs, parseStatus } from "../args.js";
 import { statusStyle } from "../colors.js";

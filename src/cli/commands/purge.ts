@@ -3,8 +3,8 @@
 // process trees), then the tmux session goes, then the job folders and the state dir.
 // The package itself stays installed (that is npm's job: `npm uninstall -g opencode-bg`).
 import { resolveConfig } from "../../core/config.js";
-import { describeStateDir, removeStateDir, type StateDirContents } from "../../core/state-dir.js";
-import type { JobView } from "../../core/job.js";
+import { describeStateDir, removeStateDir, type StateDirContents } from "../../core/job/state-dir.js";
+import type { JobView } from "../../core/job/job.js";
 import type { KillReport } from "../../core/manager.js";
 import { TmuxClient } from "../../tmux/client.js";
 import { TmuxNotFoundError } from "../../tmux/errors.js";

@@ -3,7 +3,7 @@
 import { tool } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { InvalidInputError } from "../../core/errors.js";
-import { LIMITS } from "../../core/create-input.js";
+import { LIMITS } from "../../core/launch/create-input.js";
 
 export interface ToolDeps {
   /** The manager; rejects with a clear error when it could not be opened. */

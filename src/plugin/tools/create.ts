@@ -1,14 +1,14 @@
 // createBackgroundProcess: start a command in its own tmux window and say how to reach it.
 import path from "node:path";
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import { LIMITS } from "../../core/create-input.js";
-import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "../../core/restart-policy.js";
-import type { JobView } from "../../core/job.js";
+import { LIMITS } from "../../core/launch/create-input.js";
+import { DEFAULT_MAX_RESTARTS, MAX_RESTARTS_LIMIT } from "../../core/restart/restart-policy.js";
+import type { JobView } from "../../core/job/job.js";
 import { JobStartError } from "../../core/errors.js";
 import { formatAttach, formatOutput, formatStatus } from "../format.js";
 import { tagsArg, type ToolDeps } from "./context.js";
-import { waitForJob } from "../../core/waiter.js";
-import { parseWaitCondition, parseWaitTimeout } from "../../core/wait-condition.js";
+import { waitForJob } from "../../core/wait/waiter.js";
+import { parseWaitCondition, parseWaitTimeout } from "../../core/wait/wait-condition.js";
 import { formatWaitLines } from "../wait-format.js";
 import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
 import { askExternalDirectory } from "./external-directory.js";

@@ -1,7 +1,7 @@
 // getBackgroundProcess: one process's details and its output, free of terminal escapes: the
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import { GREP_MAX_CHARS } from "../../core/grep.js";
+import { GREP_MAX_CHARS } from "../../core/output/grep.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";

@@ -3,7 +3,7 @@
 // every session's jobs, another session's global database included); sessionId "all" widens
 // that on purpose. Only this project's processes are ever reached (see scope.ts).
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import type { JobFilter } from "../../core/filters.js";
+import type { JobFilter } from "../../core/job/filters.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { formatKillReports } from "../format.js";
 import { ALL_SESSIONS, processIdArgs, resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";

@@ -1,6 +1,6 @@
 // listBackgroundProcesses: the processes of this project, one compact line each.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import type { JobFilter } from "../../core/filters.js";
+import type { JobFilter } from "../../core/job/filters.js";
 import { formatJobLine } from "../format.js";
 import { formatDiskTotal, logSizes } from "../disk-usage.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";

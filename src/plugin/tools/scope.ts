@@ -1,10 +1,10 @@
 // Which jobs a tool call may touch: only those of its own project directory (ctx.directory),
 // the same set listBackgroundProcesses shows. Another project's id is "unknown" here, with the
 // very error a made-up id gets, so a call can neither reach nor probe another project's jobs.
-import type { JobView } from "../../core/job.js";
+import type { JobView } from "../../core/job/job.js";
 import type { JobManager } from "../../core/manager.js";
 import { UnknownJobError } from "../../core/errors.js";
-import { matchesFilter } from "../../core/filters.js";
+import { matchesFilter } from "../../core/job/filters.js";
 
 /**
  * The job `id` if it belongs to `projectDir`; UnknownJobError otherwise (missing or another

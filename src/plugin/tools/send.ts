@@ -2,7 +2,7 @@
 // Ctrl-C) through tmux send-keys, then show what it printed in reply.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
-import { INPUT_LIMITS } from "../../core/send-input.js";
+import { INPUT_LIMITS } from "../../core/input/send-input.js";
 import { formatStatus } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";

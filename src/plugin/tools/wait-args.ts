@@ -1,7 +1,7 @@
 // The `until` / `waitFor` argument shared by waitForProcess and createBackgroundProcess: what to
 // wait for, as a schema the model sees (the core validates it again, with the same limits).
 import { tool } from "@opencode-ai/plugin";
-import { WAIT_LIMITS } from "../../core/wait-condition.js";
+import { WAIT_LIMITS } from "../../core/wait/wait-condition.js";
 
 const z = tool.schema;
 

@@ -1,8 +1,8 @@
 // waitForProcess: block until a process exits, prints a matching line or opens a port, and say
 // which happened. A timeout is an answer, not an error; the model decides what to do next.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import { WAIT_LIMITS } from "../../core/wait-condition.js";
-import { waitForJob } from "../../core/waiter.js";
+import { WAIT_LIMITS } from "../../core/wait/wait-condition.js";
+import { waitForJob } from "../../core/wait/waiter.js";
 import { formatWaitResult } from "../wait-format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";

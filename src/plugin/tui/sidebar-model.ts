@@ -1,7 +1,7 @@
 // What the TUI sidebar's "Background" section shows, as pure functions over job views: which
 // jobs belong in a session's sidebar, and the text of each row. No OpenCode, no Solid here.
 import path from "node:path";
-import type { JobView } from "../../core/job.js";
+import type { JobView } from "../../core/job/job.js";
 import { formatDuration, runtimeOf, truncate } from "../format.js";
 
 /** Where the sidebar is drawn: the session it belongs to and the project's directories. */

@@ -2,7 +2,7 @@
 // UTF-8, CRLF or LF line ends, `\r` progress redraws resolved, ANSI/OSC escapes stripped, the
 // wrapper's exit marker picked out. Chunks may split anything anywhere; memory stays bounded.
 import stripAnsi from "strip-ansi";
-import { EXIT_MARKER_PREFIX } from "./wrapper.js";
+import { EXIT_MARKER_PREFIX } from "../launch/wrapper.js";
 
 /** Options for LineSplitter; the cap keeps memory bounded when a process never prints a newline. */
 export interface LineSplitterOptions {

@@ -12,7 +12,7 @@ import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { nanoid } from "nanoid";
-import { isValidEnvName } from "./job-files.js";
+import { isValidEnvName } from "../job/job-files.js";
 import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "./wrapper.js";
 
 /**

@@ -1,10 +1,10 @@
 // Answers an output read from the in-memory ring and, for lines it no longer holds, from the log
 // file on disk: tail N, "everything since line N" with a cursor that never shifts, and an RE2
 // grep that only filters what is shown. Every read is bounded in lines and in bytes decoded.
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 import { compileGrep, type LineFilter } from "./grep.js";
 import { readLogLines } from "./log-lines.js";
-import type { OutputRead } from "./manager.js";
+import type { OutputRead } from "../manager.js";
 import type { LineRing, NumberedLine } from "./ring-buffer.js";
 
 /** Bounds of one read: lines returned from disk, and bytes of log decoded for it. */

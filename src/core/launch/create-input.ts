@@ -2,9 +2,9 @@
 // messages that name the field, the limit and what was received.
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { InvalidInputError } from "./errors.js";
-import { isValidEnvName } from "./job-files.js";
-import { validateRestartPolicy, type RestartPolicy } from "./restart-policy.js";
+import { InvalidInputError } from "../errors.js";
+import { isValidEnvName } from "../job/job-files.js";
+import { validateRestartPolicy, type RestartPolicy } from "../restart/restart-policy.js";
 
 export const LIMITS = {
   commandBytes: 64 * 1024,

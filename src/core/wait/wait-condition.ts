@@ -2,8 +2,8 @@
 // matching a pattern (RE2 syntax, linear time, so no pattern can hang the plugin), or a TCP port
 // on loopback accepting connections. Pure: no I/O.
 import type { RE2JS } from "re2js";
-import { InvalidInputError } from "./errors.js";
-import { compileSafePattern, PATTERN_MAX_CHARS } from "./safe-regex.js";
+import { InvalidInputError } from "../errors.js";
+import { compileSafePattern, PATTERN_MAX_CHARS } from "../output/safe-regex.js";
 
 /** Bounds of a wait, shared by the core, the tools and their argument schemas. */
 export const WAIT_LIMITS = {

@@ -1,6 +1,6 @@
 // Validation of input typed into a job's window: key names from a fixed safe set, text lines
 // short enough for the terminal (which cuts a line at 4095 bytes), and sane totals.
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 
 /** Bounds on typed input; `lineBytes` stays under the terminal's 4095-byte line limit. */
 export const INPUT_LIMITS = {

@@ -1,7 +1,7 @@
 // Patterns from a model or a person (grep, waitFor) run on RE2 (re2js: linear time, no
 // backtracking) under a length cap, so no pattern can hang the plugin. One place for both.
 import { RE2JS, RE2JSException } from "re2js";
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 
 /** Longest pattern accepted, in characters: long enough for any real filter. */
 export const PATTERN_MAX_CHARS = 500;

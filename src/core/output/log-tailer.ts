@@ -5,8 +5,8 @@
 import { LineSplitter } from "./line-splitter.js";
 import { lineStartAtOrAfter, logExtent, readLog } from "./log-segments.js";
 import { LineRing } from "./ring-buffer.js";
-import { parseNotifyLine } from "./notify.js";
-import { lineEnds } from "./notify-scan.js";
+import { parseNotifyLine } from "../notify/notify.js";
+import { lineEnds } from "../notify/notify-scan.js";
 
 // 64 KB: larger chunks decode into strings big enough to skip V8's young-generation cleanup,
 // which made memory during a flood grow by ~46 MB instead of ~31 MB (measured by the bench).

@@ -7,8 +7,8 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { shellQuote } from "../tmux/format.js";
-import { InvalidInputError } from "./errors.js";
+import { shellQuote } from "../../tmux/escape.js";
+import { InvalidInputError } from "../errors.js";
 import { LOG_ROTATE_SCRIPT } from "./log-rotate-script.js";
 
 /** Default cap of one job's logs on disk. */

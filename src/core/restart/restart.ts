@@ -14,23 +14,23 @@
 // quick successive changes of one file).
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { readPane, type StartedWindow } from "../tmux/windows.js";
-import { respawnPane } from "../tmux/respawn.js";
-import type { TmuxClient } from "../tmux/client.js";
-import type { CoreConfig } from "./config.js";
-import type { DebugLog } from "./debug.js";
-import type { EnvDelivery } from "./env-pipe.js";
-import { InvalidInputError } from "./errors.js";
-import type { Job, JobView } from "./job.js";
+import { readPane, type StartedWindow } from "../../tmux/windows.js";
+import { respawnPane } from "../../tmux/respawn.js";
+import type { TmuxClient } from "../../tmux/client.js";
+import type { CoreConfig } from "../config.js";
+import type { DebugLog } from "../debug.js";
+import type { EnvDelivery } from "../launch/env-pipe.js";
+import { InvalidInputError } from "../errors.js";
+import type { Job, JobView } from "../job/job.js";
 import {
   JobOutcomeSchema, JobStartedSchema, readJson, RestartStateSchema, writeFileAtomic, writeJson,
   type JobOutcome, type JobPaths, type JobStarted, type JobStatus, type RestartState,
-} from "./job-files.js";
-import { isProcessAlive, killJobProcesses } from "./process-tree.js";
-import { serverRuns } from "./server-identity.js";
+} from "../job/job-files.js";
+import { isProcessAlive, killJobProcesses } from "../end/process-tree.js";
+import { serverRuns } from "../job/server-identity.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
-import { wrapperScript } from "./wrapper.js";
-import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
+import { wrapperScript } from "../launch/wrapper.js";
+import { jobProcessesOf, paneStartTimeOf } from "../end/job-processes.js";
 
 /** What the manager lends the restarter: its tmux, config and a few internals. */
 export interface RestartHost {

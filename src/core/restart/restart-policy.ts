@@ -1,8 +1,8 @@
 // Automatic restarts, as pure decisions: which policy a create request asks for, whether a job
 // that ended should be restarted, and how long to wait first (exponential backoff). Every
 // instance that sees the same files reaches the same answer.
-import { InvalidInputError } from "./errors.js";
-import type { JobOutcome } from "./job-files.js";
+import { InvalidInputError } from "../errors.js";
+import type { JobOutcome } from "../job/job-files.js";
 
 /** Most automatic restarts a job may ask for. */
 export const MAX_RESTARTS_LIMIT = 100;

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describeProcess, readEnvValues, scanProcesses, type ProcessIdentity, type ProcessSummary } from "./process-tree.js";
-import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "./wrapper.js";
+import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "../launch/wrapper.js";
 
 export interface MarkedProcess extends ProcessIdentity, ProcessSummary {
   /** The state dir the process names, or undefined for jobs started before the state marker existed. */

@@ -1,11 +1,11 @@
 // Blocks until a job exits, prints a line matching a pattern, or opens a TCP port on loopback,
 // and says which happened (or that time ran out, or the caller gave up). Built on the manager's
 // `line` and `status` events: the log is never polled. Only the port check polls, by design.
-import { TERMINAL_STATUSES } from "./job-files.js";
-import type { JobView } from "./job.js";
-import type { JobManager, OutputRead } from "./manager.js";
+import { TERMINAL_STATUSES } from "../job/job-files.js";
+import type { JobView } from "../job/job.js";
+import type { JobManager, OutputRead } from "../manager.js";
 import { probeLoopbackPort, type LoopbackHost } from "./port-probe.js";
-import type { NumberedLine } from "./ring-buffer.js";
+import type { NumberedLine } from "../output/ring-buffer.js";
 import { lineMatches, parseWaitCondition, parseWaitTimeout, type WaitCondition, type WaitConditionInput } from "./wait-condition.js";
 
 /** Tunables of one wait; only `signal` and `timeoutMs` matter to most callers. */

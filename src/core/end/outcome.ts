@@ -1,7 +1,7 @@
 // How a job ended, decided from the evidence on disk and in tmux. Pure, so every instance that
 // sees the same files reaches the same verdict.
 import os from "node:os";
-import type { JobCancel, JobExit, JobOutcome } from "./job-files.js";
+import type { JobCancel, JobExit, JobOutcome } from "../job/job-files.js";
 
 /** Session processes end with the OpenCode that started them; this is said when that happened. */
 export const OWNER_GONE_REASON = "its OpenCode exited, and session processes end with their OpenCode";

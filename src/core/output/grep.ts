@@ -1,5 +1,5 @@
 // Line filters for output reads. Patterns come from a model or a person: see safe-regex.ts.
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 import { compileSafePattern, PATTERN_MAX_CHARS } from "./safe-regex.js";
 
 /** Longest grep pattern accepted, in characters. */

@@ -2,8 +2,8 @@
 // re-read of a range of the log for markers. The offset is a marker's identity between
 // instances: notify-cursor holds the end of the last marker handled, and a successor re-raises
 // every marker after it.
-import { LineSplitter } from "./line-splitter.js";
-import { readLog } from "./log-segments.js";
+import { LineSplitter } from "../output/line-splitter.js";
+import { readLog } from "../output/log-segments.js";
 import { parseNotifyLine } from "./notify.js";
 
 export interface NotifyMarker {

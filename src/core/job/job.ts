@@ -1,7 +1,7 @@
 // One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
 import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
-import type { LogTailer } from "./log-tailer.js";
-import { isSameProcessAlive, type ProcessIdentity } from "./process-tree.js";
+import type { LogTailer } from "../output/log-tailer.js";
+import { isSameProcessAlive, type ProcessIdentity } from "../end/process-tree.js";
 
 /**
  * A job that lost its folder: "folder-deleted" = it was tracked here when its folder vanished;

@@ -1,9 +1,9 @@
 // How to find one job's processes (process-tree.ts does the finding): its env marker, and its
 // pane process identified by pid AND start time, so a finished job's old pid, reused by an
 // unrelated process, is never taken for the job's (issue 8: pid reuse).
-import type { Job } from "./job.js";
+import type { Job } from "../job/job.js";
 import { readStartTime, type CollectOptions } from "./process-tree.js";
-import { JOB_MARKER_VARIABLE } from "./wrapper.js";
+import { JOB_MARKER_VARIABLE } from "../launch/wrapper.js";
 
 /** What killJobProcesses / collectJobProcesses need to find this job's processes. */
 export function jobProcessesOf(job: Job): CollectOptions {

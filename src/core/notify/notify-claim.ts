@@ -7,7 +7,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { readJson } from "./job-files.js";
+import { readJson } from "../job/job-files.js";
 
 export const NotifyHolderSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
 export type NotifyHolder = z.infer<typeof NotifyHolderSchema>;
