@@ -3,6 +3,7 @@
 // which tmux runs before it reads anything from a new pane's pty.
 import { realpathSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { isQuotable } from "./command-line.js";
 import { ControlClient, ControlClientClosedError } from "./control.js";
@@ -148,7 +149,7 @@ export class TmuxClient {
       } catch (error) {
         const transient = error instanceof TmuxServerGoneError && /exited unexpectedly/i.test(error.stderr);
         if (!transient || attempt >= 4) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
     }
   }

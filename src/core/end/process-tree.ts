@@ -14,6 +14,7 @@
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 
 // Every /proc read in this process goes through one limiter: many jobs killed at once would
@@ -331,8 +332,6 @@ function signal(target: ProcessIdentity, sig: NodeJS.Signals): SignalOutcome {
     throw err;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // Returns as soon as every pid is dead; first checks come quickly (most processes exit in
 // a few ms after TERM), then every pollMs, never past timeoutMs.

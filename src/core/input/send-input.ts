@@ -1,5 +1,6 @@
 // Validation of input typed into a job's window: key names from a fixed safe set, text lines
 // short enough for the terminal (which cuts a line at 4095 bytes), and sane totals.
+import { CONTROL_CHARS_BUT_TAB_LF } from "../control-chars.js";
 import { InvalidInputError } from "../errors.js";
 
 /** Bounds on typed input; `lineBytes` stays under the terminal's 4095-byte line limit. */
@@ -25,9 +26,6 @@ const NAMED_KEYS = [
 ];
 const KEY_PATTERN = new RegExp(`^(?:[CMS]-){0,3}(?:${NAMED_KEYS.join("|")}|[!-~])$`, "i");
 
-// Control characters other than newline and tab: keys do that job, visibly.
-const TEXT_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/;
-
 /** Whether a key name is one send-keys may press (e.g. "C-c", "Enter", "Up", "M-x", "F5", "y"). */
 export function isValidKeyName(key: string): boolean {
   return typeof key === "string" && KEY_PATTERN.test(key);
@@ -48,7 +46,8 @@ export function validateSendInput(input: SendInput): void {
   if (totalBytes > INPUT_LIMITS.textBytes) {
     throw new InvalidInputError(`text is ${totalBytes} bytes; the limit is ${INPUT_LIMITS.textBytes}. Write long input to a file and have the process read it.`);
   }
-  if (TEXT_CONTROL.test(text)) {
+  // Control characters other than newline and tab: keys do that job, visibly.
+  if (CONTROL_CHARS_BUT_TAB_LF.test(text)) {
     throw new InvalidInputError("text contains a control character; send control keys with keys, e.g. keys: [\"C-c\"] or [\"Escape\"].");
   }
   text.split("\n").forEach((line, index) => {

@@ -6,7 +6,9 @@ import { z } from "zod";
 
 export const JobStatusSchema = z.enum(["pending", "running", "completed", "failed", "cancelled"]);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
-export const TERMINAL_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+/** The statuses a job ends in (derived from the full list, so the two cannot drift apart). */
+export const FinalStatusSchema = JobStatusSchema.extract(["completed", "failed", "cancelled"]);
+export const TERMINAL_STATUSES: readonly JobStatus[] = FinalStatusSchema.options;
 
 /** meta.json: what was asked for, written once when the job is created. */
 export const JobMetaSchema = z.object({
@@ -79,7 +81,7 @@ export type JobCancel = z.infer<typeof JobCancelSchema>;
 
 /** outcome.json: the final state, written once by whoever saw the job end. */
 export const JobOutcomeSchema = z.object({
-  status: z.enum(["completed", "failed", "cancelled"]),
+  status: FinalStatusSchema,
   endedAt: z.number(),
   exitCode: z.number().int().optional(),
   signal: z.string().optional(),

@@ -2,6 +2,7 @@
 // messages that name the field, the limit and what was received.
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { CONTROL_CHARS } from "../control-chars.js";
 import { InvalidInputError } from "../errors.js";
 import { isValidEnvName } from "../job/job-files.js";
 import { validateRestartPolicy, type RestartPolicy } from "../restart/restart-policy.js";
@@ -53,7 +54,6 @@ export interface ValidCreateInput {
 }
 
 // Control characters would break list output and tmux window names; quotes, '#{}', '%', ';' are fine.
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Checks a create request and fills in defaults; throws InvalidInputError before anything is created. */
 export async function validateCreateInput(input: CreateJobInput): Promise<ValidCreateInput> {
@@ -67,12 +67,12 @@ export async function validateCreateInput(input: CreateJobInput): Promise<ValidC
 
   const name = (input.name ?? "").trim() || defaultName(command);
   if (name.length > LIMITS.nameChars) throw new InvalidInputError(`name is ${name.length} characters; the limit is ${LIMITS.nameChars}.`);
-  if (CONTROL.test(name)) throw new InvalidInputError("name contains a newline or another control character; use a single line of text.");
+  if (CONTROL_CHARS.test(name)) throw new InvalidInputError("name contains a newline or another control character; use a single line of text.");
 
   const tags = [...new Set((input.tags ?? []).map((tag) => String(tag).trim()).filter(Boolean))];
   if (tags.length > LIMITS.tags) throw new InvalidInputError(`${tags.length} tags given; the limit is ${LIMITS.tags}.`);
   for (const tag of tags) {
-    if (tag.length > LIMITS.tagChars || CONTROL.test(tag) || /[\s,]/.test(tag)) {
+    if (tag.length > LIMITS.tagChars || CONTROL_CHARS.test(tag) || /[\s,]/.test(tag)) {
       throw new InvalidInputError(`tag "${tag.slice(0, 80)}" is not valid: tags are 1-${LIMITS.tagChars} characters without spaces, commas or control characters.`);
     }
   }
@@ -109,6 +109,6 @@ export async function validateCreateInput(input: CreateJobInput): Promise<ValidC
 
 /** A readable name from the command itself: its first line, shortened. */
 export function defaultName(command: string): string {
-  const firstLine = command.trim().split("\n")[0]?.replace(/[\u0000-\u001f\u007f]/g, " ").trim() ?? "";
+  const firstLine = command.trim().split("\n")[0]?.replace(new RegExp(CONTROL_CHARS.source, "g"), " ").trim() ?? "";
   return firstLine.length > 40 ? `${firstLine.slice(0, 39)}…` : firstLine || "job";
 }

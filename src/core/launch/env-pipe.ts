@@ -10,6 +10,7 @@
 // is gone and every byte is in the pipe, the wrapper holds the pipe: the writer closes its end.
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { nanoid } from "nanoid";
 import { isValidEnvName } from "../job/job-files.js";
@@ -179,8 +180,4 @@ export class FifoMaker {
 
 async function exists(file: string): Promise<boolean> {
   return fs.lstat(file).then(() => true, () => false);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

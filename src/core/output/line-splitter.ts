@@ -2,6 +2,7 @@
 // UTF-8, CRLF or LF line ends, `\r` progress redraws resolved, ANSI/OSC escapes stripped, the
 // wrapper's exit marker picked out. Chunks may split anything anywhere; memory stays bounded.
 import stripAnsi from "strip-ansi";
+import { CONTROL_CHARS_BUT_TAB_LF } from "../control-chars.js";
 import { EXIT_MARKER_PREFIX } from "../launch/wrapper.js";
 
 /** Options for LineSplitter; the cap keeps memory bounded when a process never prints a newline. */
@@ -57,7 +58,7 @@ const INCOMPLETE = new RegExp(
 
 const INTRODUCER = /[\u001B\u0090\u0098\u009B\u009D\u009E\u009F]/g;
 // Controls left after stripping: `\r` (redraw), `\b` (erase one), the rest dropped; tab stays text.
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/g;
+const CONTROL = new RegExp(CONTROL_CHARS_BUT_TAB_LF.source, "g");
 // Ends an OSC/DCS payload that is being skipped: BEL, CAN, SUB, ESC (ST or a new sequence), C1 ST.
 const STRING_END = /[\u0007\u0018\u001A\u001B\u009C]/;
 

@@ -7,7 +7,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { shellQuote } from "../../tmux/escape.js";
+import { shellQuote } from "../shell.js";
 import { InvalidInputError } from "../errors.js";
 import { LOG_ROTATE_SCRIPT } from "./log-rotate-script.js";
 
