@@ -19,3 +19,8 @@ export class InvalidInputError extends BackgroundError {}
 
 /** create() could not start the job; its half-made folder was removed, so no job exists. */
 export class JobStartError extends BackgroundError {}
+
+/** An error's message, or the thrown value as text. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

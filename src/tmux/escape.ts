@@ -1,15 +1,11 @@
 // Escaping for the places where tmux itself interprets text: formats (#{...}) and the shell
-// command of pipe-pane. Values here come from our own config and ids, never raw user input,
-// but they may still hold a space, a quote or a '#', so they are escaped, not trusted.
+// command of pipe-pane (the shell quoting inside that command is the core's: core/shell.ts).
+// Values here come from our own config and ids, never raw user input, but they may still hold a
+// space, a quote or a '#', so they are escaped, not trusted.
 
 /** Makes text literal inside a tmux format-expanded argument (-c, -n, display -p, pipe-pane). */
 export function escapeFormat(text: string): string {
   return text.replace(/#/g, "##");
-}
-
-/** Quotes one word for /bin/sh with single quotes. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** pipe-pane's command is format- AND strftime-expanded before sh sees it: protect both. */

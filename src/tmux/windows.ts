@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { TmuxClient } from "./client.js";
 import { TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
-import { escapeFormat, escapePipeCommand, formatFields, shellQuote, splitFields } from "./escape.js";
+import { escapeFormat, escapePipeCommand, formatFields, splitFields } from "./escape.js";
 import { sessionTarget } from "./session.js";
 
 /** The window user option that ties a window to its job folder. */
@@ -19,10 +19,8 @@ export interface StartWindowSpec {
   startDirectory: string;
   /** argv of the pane's process (no shell in between). */
   argv: readonly string[];
-  /** File that pipe-pane appends the pane's raw output to. */
-  logPath: string;
-  /** Shell command that pipe-pane runs to write the log (unescaped); default `exec cat >> logPath`. */
-  pipeCommand?: string | undefined;
+  /** Shell command that pipe-pane runs to write the log (unescaped; the core builds it, see log-cap.ts). */
+  pipeCommand: string;
 }
 
 export interface StartedWindow {
@@ -35,7 +33,7 @@ export interface StartedWindow {
 export async function startWindow(client: TmuxClient, spec: StartWindowSpec): Promise<StartedWindow> {
   if (!/^[a-z0-9-]{1,80}$/.test(spec.windowName)) throw new Error(`unsafe window name "${spec.windowName}"`);
   const target = `${sessionTarget(spec.session)}:=${spec.windowName}`;
-  const pipeCommand = escapePipeCommand(spec.pipeCommand ?? `exec cat >> ${shellQuote(spec.logPath)}`);
+  const pipeCommand = escapePipeCommand(spec.pipeCommand);
   const output = await client.run(
     ["new-window", "-d", "-P", "-F", formatFields(["window_id", "pane_id", "pane_pid"]),
       "-t", `${sessionTarget(spec.session)}:`, "-n", spec.windowName, "-c", escapeFormat(spec.startDirectory),
@@ -104,6 +102,15 @@ export async function readPane(client: TmuxClient, paneId: string): Promise<Pane
   }
 }
 
+/**
+ * The pane if it still carries job `jobId`: pane and window ids restart with the tmux server, so
+ * an id alone may name another job's (or a person's) window by now.
+ */
+export async function readJobPane(client: TmuxClient, paneId: string, jobId: string): Promise<PaneRow | undefined> {
+  const pane = await readPane(client, paneId).catch(() => undefined);
+  return pane?.jobId === jobId ? pane : undefined;
+}
+
 /** Closes a window; a window that is already gone is not an error. */
 export async function killWindow(client: TmuxClient, windowId: string): Promise<void> {
   try {
@@ -130,8 +137,8 @@ export async function closePipe(client: TmuxClient, paneId: string): Promise<voi
 }
 
 /** Re-attaches output capture to a pane whose log file was deleted (closes the old pipe first). */
-export async function repipePane(client: TmuxClient, paneId: string, logPath: string, pipeCommand?: string): Promise<void> {
-  await client.run(["pipe-pane", "-t", paneId], ["pipe-pane", "-t", paneId, escapePipeCommand(pipeCommand ?? `exec cat >> ${shellQuote(logPath)}`)]);
+export async function repipePane(client: TmuxClient, paneId: string, pipeCommand: string): Promise<void> {
+  await client.run(["pipe-pane", "-t", paneId], ["pipe-pane", "-t", paneId, escapePipeCommand(pipeCommand)]);
 }
 
 function optionalInt(value: string): number | undefined {

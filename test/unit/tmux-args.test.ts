@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { escapeTrailingSemicolon, parseTmuxVersion } from "../../src/tmux/client.js";
 import { classifyTmuxFailure, TmuxServerGoneError, TmuxTargetGoneError } from "../../src/tmux/errors.js";
-import { escapeFormat, escapePipeCommand, shellQuote, splitFields } from "../../src/tmux/escape.js";
+import { shellQuote } from "../../src/core/shell.js";
+import { escapeFormat, escapePipeCommand, splitFields } from "../../src/tmux/escape.js";
 import { windowNameFor } from "../../src/core/job/ids.js";
 
 test("an argument ending in ';' gets one backslash so tmux keeps it literal", () => {

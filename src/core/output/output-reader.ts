@@ -4,7 +4,6 @@
 import { InvalidInputError } from "../errors.js";
 import { compileGrep, type LineFilter } from "./grep.js";
 import { readLogLines } from "./log-lines.js";
-import type { OutputRead } from "../manager.js";
 import type { LineRing, NumberedLine } from "./ring-buffer.js";
 
 /** Bounds of one read: lines returned from disk, and bytes of log decoded for it. */
@@ -36,6 +35,25 @@ export interface OutputSource {
   ring: LineRing;
   pending: string;
   logPath: string;
+}
+
+/** What an output read returns. */
+export interface OutputRead {
+  lines: { no: number; text: string }[];
+  /** Line number to pass as `since` next time to get only what is new. */
+  next: number;
+  /** True when lines asked for are gone from memory and from the log file. */
+  dropped: boolean;
+  /** The unfinished last line, e.g. a prompt waiting for input. */
+  pending: string;
+  /** Oldest line kept in memory; older ones are read from the log file with `since`. */
+  firstKept?: number;
+  /** Lines after `next` are already there: read again with since=next for the rest. */
+  more?: boolean;
+  /** Line range this read took from the log file on disk (older than the memory buffer). */
+  fromDisk?: { first: number; last: number };
+  /** With grep: the line range searched (only matching lines are in `lines`). */
+  searched?: { first: number; last: number };
 }
 
 /** Runs one read; invalid `since`/`lines`/`grep` throw InvalidInputError naming the field. */

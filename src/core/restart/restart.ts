@@ -14,51 +14,40 @@
 // quick successive changes of one file).
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { readPane, type StartedWindow } from "../../tmux/windows.js";
+import { readJobPane } from "../../tmux/windows.js";
 import { respawnPane } from "../../tmux/respawn.js";
-import type { TmuxClient } from "../../tmux/client.js";
 import type { CoreConfig } from "../config.js";
 import type { DebugLog } from "../debug.js";
-import type { EnvDelivery } from "../launch/env-pipe.js";
-import { InvalidInputError } from "../errors.js";
+import { describeError, InvalidInputError } from "../errors.js";
 import type { Job, JobView } from "../job/job.js";
 import {
   JobOutcomeSchema, JobStartedSchema, readJson, RestartStateSchema, writeFileAtomic, writeJson,
-  type JobOutcome, type JobPaths, type JobStarted, type JobStatus, type RestartState,
+  type JobOutcome, type JobStarted, type JobStatus, type RestartState,
 } from "../job/job-files.js";
+import type { JobRegistry } from "../job/registry.js";
 import { isProcessAlive, killJobProcesses } from "../end/process-tree.js";
+import type { Finalizer } from "../end/finalizer.js";
 import { serverRuns } from "../job/server-identity.js";
+import type { Launcher } from "../launch/launcher.js";
+import type { TmuxServers } from "../launch/tmux-servers.js";
+import { ensureLoaded, waitForExitMarker } from "../output/job-output.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
+import type { RunLedger } from "./runs.js";
 import { wrapperScript } from "../launch/wrapper.js";
 import { jobProcessesOf, paneStartTimeOf } from "../end/job-processes.js";
 
-/** What the manager lends the restarter: its tmux, config and a few internals. */
-export interface RestartHost {
-  instanceId: string;
+/** The parts of the core a restart works with (each an object of its own; none calls back into the manager). */
+export interface RestarterDeps {
   config: CoreConfig;
-  tmux: TmuxClient;
-  /** The tmux server a job runs on (started.json's socket; the manager's own for older jobs). */
-  tmuxFor(started: JobStarted | undefined): TmuxClient;
-  observeOnly: boolean;
+  registry: JobRegistry;
+  servers: TmuxServers;
+  runs: RunLedger;
+  /** Starts the new run: its environment, its window when the old one is gone. */
+  launcher: Launcher;
+  /** Records the end of a run (a failed restart, a new run that ended at once). */
+  finalizer: Finalizer;
   debug: DebugLog;
-  job(id: string): Job | undefined;
-  view(job: Job): JobView;
-  /** The wrapper's argv for a job (the run number is appended to it). */
-  wrapperArgv(paths: JobPaths): string[];
-  /** The pipe-pane shell command that writes the job's (capped) log. */
-  pipeCommand(paths: JobPaths): Promise<string>;
-  /** A new window for a job whose window is gone, running the wrapper with `extraArgs`. */
-  startWindow(job: Job, extraArgs: string[]): Promise<StartedWindow>;
-  /** Puts the job's environment (this process's, plus the caller's env) in its FIFO for the new run. */
-  offerEnvironment(job: Job): Promise<EnvDelivery>;
-  /** Records the current run's end now if its exit.json is there. */
-  finalizeIfExited(job: Job): Promise<void>;
-  /** The manager's tmux server as started.json records it. */
-  server(): Pick<JobStarted, "serverPid" | "socketPath" | "serverStartTime" | "session">;
-  ensureLoaded(job: Job): Promise<void>;
-  waitForExitMarker(job: Job, timeoutMs: number): Promise<void>;
-  finish(job: Job, outcome: JobOutcome): Promise<void>;
-  emitStatus(job: Job): void;
+  observeOnly: boolean;
 }
 
 /** What a restart did. */
@@ -84,32 +73,19 @@ export class Restarter {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly followers = new Map<string, NodeJS.Timeout>();
   /** Jobs whose restart is being recorded here (restart.json "restarting" until "done"). */
-  private readonly recording = new Set<string>();
   private closed = false;
 
-  constructor(private readonly host: RestartHost) {}
-
-  /** The job's current run: 0 for its first, +1 per restart. */
-  runOf(job: Job): number {
-    return job.restartState?.run ?? 0;
+  constructor(private readonly deps: RestarterDeps) {
+    // A job that got its final status may be due for an automatic restart.
+    deps.registry.internal.on("ended", (job) => this.onOutcome(job));
   }
 
-  /** A run file (exit/outcome) from the current run, or undefined if absent or left by an older run. */
-  current<T extends { run?: number | undefined }>(job: Job, value: T | undefined): T | undefined {
-    return value && (value.run ?? 0) >= this.runOf(job) ? value : undefined;
+  private runOf(job: Job): number {
+    return this.deps.runs.runOf(job);
   }
 
-  /** The outcome to write, stamped with the run it ends. */
-  stamp(job: Job, outcome: JobOutcome): JobOutcome {
-    const run = this.runOf(job);
-    return run > 0 ? { ...outcome, run } : outcome;
-  }
-
-  /** No instance decides a job's end while it is being restarted (here, or by a live other instance). */
-  blocksFinalize(job: Job): boolean {
-    if (this.recording.has(job.id)) return true;
-    const state = job.restartState;
-    return state?.phase === "restarting" && state.by.instanceId !== this.host.instanceId && isProcessAlive(state.by.pid);
+  private current<T extends { run?: number | undefined }>(job: Job, value: T | undefined): T | undefined {
+    return this.deps.runs.current(job, value);
   }
 
   /** Reads restart.json for a job found on disk; an outcome of an older run no longer counts. */
@@ -123,10 +99,10 @@ export class Restarter {
   restart(job: Job, options: { automatic?: boolean; reason?: string } = {}): Promise<RestartReport> {
     if (job.restarting) return job.restarting as Promise<RestartReport>;
     if (!job.started && job.isActive) throw new InvalidInputError(`job ${job.id} is still starting; restart it once it runs.`);
-    if (this.blocksFinalize(job)) throw new InvalidInputError(`job ${job.id} is being restarted by another OpenCode right now.`);
-    this.recording.add(job.id);
+    if (this.deps.runs.blocksFinalize(job)) throw new InvalidInputError(`job ${job.id} is being restarted by another OpenCode right now.`);
+    this.deps.runs.recording.add(job.id);
     const restarting = this.restartNow(job, options).finally(() => {
-      this.recording.delete(job.id);
+      this.deps.runs.recording.delete(job.id);
       job.restarting = undefined;
     });
     job.restarting = restarting;
@@ -138,14 +114,14 @@ export class Restarter {
    * says so, schedule the automatic restart, due `backoff` after it ended.
    */
   onOutcome(job: Job): void {
-    if (this.host.observeOnly || this.closed || this.timers.has(job.id) || !this.eligible(job)) return;
+    if (this.deps.observeOnly || this.closed || this.timers.has(job.id) || !this.eligible(job)) return;
     const outcome = job.outcome as JobOutcome;
-    const { restartBackoffMs, restartBackoffMaxMs } = this.host.config;
+    const { restartBackoffMs, restartBackoffMaxMs } = this.deps.config;
     const due = outcome.endedAt + backoffMs(job.restartState?.automatic ?? 0, restartBackoffMs, restartBackoffMaxMs);
     const run = this.runOf(job);
     const timer = setTimeout(() => {
       this.timers.delete(job.id);
-      void this.autoRestart(job.id, run).catch((error) => this.host.debug("auto restart failed", { jobId: job.id, error: String(error) }));
+      void this.autoRestart(job.id, run).catch((error) => this.deps.debug("auto restart failed", { jobId: job.id, error: String(error) }));
     }, Math.max(0, due - Date.now()));
     timer.unref();
     this.timers.set(job.id, timer);
@@ -171,7 +147,7 @@ export class Restarter {
       if (outcome) job.outcome = outcome;
     }
     if (state.phase === "restarting") this.follow(job);
-    if (`${job.status} ${this.runOf(job)} ${job.started?.panePid}` !== before) this.host.emitStatus(job);
+    if (`${job.status} ${this.runOf(job)} ${job.started?.panePid}` !== before) this.deps.registry.emitStatus(job);
     this.onOutcome(job);
   }
 
@@ -200,10 +176,10 @@ export class Restarter {
   }
 
   private async restartNow(job: Job, options: { automatic?: boolean; reason?: string }): Promise<RestartReport> {
-    const { host } = this;
+    const { config, debug, finalizer, launcher, registry, observeOnly } = this.deps;
     await job.finalizing?.catch(() => undefined);
     // Loaded first, so output events of the new run never read the old log from its start.
-    await host.ensureLoaded(job).catch(() => undefined);
+    await ensureLoaded(job).catch(() => undefined);
     const previousStatus = job.status;
     const wasActive = job.isActive;
     const previous = job.restartState;
@@ -221,7 +197,7 @@ export class Restarter {
     job.restartState = state;
     // From here the job is being run again: its old verdict no longer describes it.
     job.outcome = undefined;
-    host.debug("restart", { jobId: job.id, run, automatic: options.automatic === true, previousStatus });
+    debug("restart", { jobId: job.id, run, automatic: options.automatic === true, previousStatus });
 
     let signalled = 0;
     let firstLine = job.tailer.ring.last + 1;
@@ -229,16 +205,16 @@ export class Restarter {
     let failure: unknown;
     try {
       // The old run's whole tree (or what a finished run left behind); the window stays.
-      const killed = await killJobProcesses({ ...jobProcessesOf(job), graceMs: host.config.killGraceMs });
+      const killed = await killJobProcesses({ ...jobProcessesOf(job), graceMs: config.killGraceMs });
       signalled = killed.signalled.length;
-      if (wasActive && job.started && !host.observeOnly) await host.waitForExitMarker(job, OLD_EXIT_MARKER_WAIT_MS);
+      if (wasActive && job.started && !observeOnly) await waitForExitMarker(job, OLD_EXIT_MARKER_WAIT_MS);
       await job.tailer.read().catch(() => undefined);
       firstLine = job.tailer.ring.last + 1;
       await Promise.all([job.paths.exit, job.paths.cancel, job.paths.outcome, path.join(job.paths.dir, "owner-gone")].map((file) => fs.rm(file, { force: true })));
       // The current wrapper (a job made by an older version gets the one that knows run numbers).
       await fs.writeFile(job.paths.script, wrapperScript(), { mode: 0o700 });
       await this.adoptIfOrphaned(job);
-      const delivery = await host.offerEnvironment(job);
+      const delivery = await launcher.offerEnvironment(job);
       const respawned = await this.respawn(job, run).catch(async (error: unknown) => {
         delivery.cancel();
         await delivery.settled;
@@ -254,46 +230,45 @@ export class Restarter {
     state = { ...state, phase: "done", at: Date.now(), firstLine };
     job.restartState = state;
     await writeJson(job.paths.restart, state).catch(() => undefined);
-    this.recording.delete(job.id);
+    this.deps.runs.recording.delete(job.id);
     if (failure) {
-      host.debug("restart failed", { jobId: job.id, error: String(failure) });
-      await host.finish(job, { status: "failed", endedAt: Date.now(), error: `could not restart: ${failure instanceof Error ? failure.message : String(failure)}` });
+      debug("restart failed", { jobId: job.id, error: String(failure) });
+      await finalizer.finish(job, { status: "failed", endedAt: Date.now(), error: `could not restart: ${describeError(failure)}` });
     } else {
-      host.emitStatus(job);
+      registry.emitStatus(job);
       // A run that ended while the restart was recorded had its exit event ignored: record it now.
-      await host.finalizeIfExited(job).catch(() => undefined);
+      await finalizer.finalizeIfExited(job).catch(() => undefined);
     }
-    return { job: host.view(job), run, previousStatus, signalled, firstLine, sameWindow };
+    return { job: registry.view(job), run, previousStatus, signalled, firstLine, sameWindow };
   }
 
   /** The new run: respawned in the job's own window, or in a new window when that one is gone. */
   private async respawn(job: Job, run: number): Promise<{ started: JobStarted; sameWindow: boolean }> {
-    const { host } = this;
+    const { launcher, servers } = this.deps;
     const started = job.started;
     // Window and pane ids only mean something to the tmux server that made them.
     if (started && serverRuns(started)) {
-      const tmux = host.tmuxFor(started);
-      const pane = await readPane(tmux, started.paneId).catch(() => undefined);
-      if (pane?.jobId === job.id) {
+      const tmux = servers.for(started);
+      if (await readJobPane(tmux, started.paneId, job.id)) {
         const panePid = await respawnPane(tmux, {
           paneId: started.paneId,
           startDirectory: job.paths.dir,
-          argv: [...host.wrapperArgv(job.paths), String(run)],
-          pipeCommand: await host.pipeCommand(job.paths),
+          argv: launcher.wrapperArgv(job.paths, [String(run)]),
+          pipeCommand: await launcher.pipeCommand(job.paths),
         });
         // The old run's start time must not stay: it names a process that is gone.
         const { paneStartTime: _oldRun, ...kept } = started;
         return { started: { ...kept, panePid, ...paneStartTimeOf(panePid), startedAt: Date.now() }, sameWindow: true };
       }
     }
-    const window = await host.startWindow(job, [String(run)]);
-    return { started: { ...window, ...paneStartTimeOf(window.panePid), ...host.server(), startedAt: Date.now() }, sameWindow: false };
+    const window = await launcher.startWindow(job, [String(run)]);
+    return { started: { ...window, ...paneStartTimeOf(window.panePid), ...servers.identity(), startedAt: Date.now() }, sameWindow: false };
   }
 
   /** A session job whose OpenCode is gone becomes this instance's, so it ends with this one. */
   private async adoptIfOrphaned(job: Job): Promise<void> {
     const { meta } = job;
-    if (meta.scope !== "session" || meta.owner.instanceId === this.host.instanceId || isProcessAlive(meta.owner.pid)) return;
+    if (meta.scope !== "session" || meta.owner.instanceId === this.deps.registry.instanceId || isProcessAlive(meta.owner.pid)) return;
     meta.owner = this.by();
     await writeJson(job.paths.meta, meta);
     await writeFileAtomic(job.paths.ownerPid, String(process.pid));
@@ -313,10 +288,10 @@ export class Restarter {
    * instance to create the run's claim file (O_EXCL) does, so exactly one restart happens.
    */
   private async autoRestart(id: string, run: number): Promise<void> {
-    const job = this.host.job(id);
+    const job = this.deps.registry.get(id);
     if (!job || this.closed || job.restarting || this.runOf(job) !== run || !this.eligible(job)) return;
     const owner = job.meta.owner;
-    if (owner.instanceId !== this.host.instanceId && isProcessAlive(owner.pid)) return;
+    if (owner.instanceId !== this.deps.registry.instanceId && isProcessAlive(owner.pid)) return;
     const claim = path.join(job.paths.dir, `restart-${run + 1}.claim`);
     const won = await fs.writeFile(claim, JSON.stringify(this.by()), { flag: "wx", mode: 0o600 }).then(() => true, () => false);
     if (!won || this.closed || this.runOf(job) !== run || !this.eligible(job)) return;
@@ -331,7 +306,7 @@ export class Restarter {
     const timer = setTimeout(() => {
       this.followers.delete(job.id);
       const state = job.restartState;
-      if (state?.phase !== "restarting" || state.by.instanceId === this.host.instanceId) return;
+      if (state?.phase !== "restarting" || state.by.instanceId === this.deps.registry.instanceId) return;
       if (!isProcessAlive(state.by.pid)) return;
       // onStateFile follows again while the restart is still under way.
       void this.onStateFile(job).catch(() => undefined);
@@ -347,6 +322,6 @@ export class Restarter {
   }
 
   private by(): { instanceId: string; pid: number } {
-    return { instanceId: this.host.instanceId, pid: process.pid };
+    return { instanceId: this.deps.registry.instanceId, pid: process.pid };
   }
 }

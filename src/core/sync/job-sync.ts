@@ -1,0 +1,178 @@
+// Keeping every tracked job up to date with what the files (and, as a fallback, the processes)
+// say, whichever instance changed them: file events from the watcher, a liveness check on a
+// timer for ends that leave no file, and a refresh before each read.
+import { promises as fs } from "node:fs";
+import { repipePane } from "../../tmux/windows.js";
+import type { CoreConfig } from "../config.js";
+import type { DebugLog } from "../debug.js";
+import type { Finalizer } from "../end/finalizer.js";
+import { isProcessAlive, isSameProcessAlive } from "../end/process-tree.js";
+import type { Job } from "../job/job.js";
+import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, readJson } from "../job/job-files.js";
+import type { JobRegistry } from "../job/registry.js";
+import { serverRuns } from "../job/server-identity.js";
+import { START_TIMEOUT_MS, type Launcher } from "../launch/launcher.js";
+import type { TmuxServers } from "../launch/tmux-servers.js";
+import type { Notifications } from "../notify/notifications.js";
+import { ensureLoaded } from "../output/job-output.js";
+import { logProblem } from "../output/log-problem.js";
+import type { Restarter } from "../restart/restart.js";
+import type { RunLedger } from "../restart/runs.js";
+import type { JobFileEvent } from "./state-watcher.js";
+
+export interface JobSyncDeps {
+  config: CoreConfig;
+  registry: JobRegistry;
+  servers: TmuxServers;
+  runs: RunLedger;
+  launcher: Launcher;
+  finalizer: Finalizer;
+  restarter: Restarter;
+  notifications: Notifications;
+  debug: DebugLog;
+  observeOnly: boolean;
+}
+
+export class JobSync {
+  private closed = false;
+
+  constructor(private readonly deps: JobSyncDeps) {}
+
+  close(): void {
+    this.closed = true;
+  }
+
+  onFileEvent(event: JobFileEvent): void {
+    if (this.closed) return;
+    const { registry, finalizer } = this.deps;
+    const job = registry.get(event.jobId);
+    switch (event.kind) {
+      case "output":
+        if (job && !this.deps.observeOnly) void job.tailer.read().catch(() => undefined);
+        // Written again after a failure (room was made): the status stops saying it is lost.
+        if (job?.logProblem) void this.checkLogWriter(job).catch(() => undefined);
+        return;
+      case "exit":
+        if (job) void finalizer.finalize(job).catch(() => undefined);
+        return;
+      case "meta":
+        if (!job) void this.discover(event.jobId).catch(() => undefined);
+        return;
+      case "started":
+        if (job && !job.started) void this.loadStarted(job);
+        return;
+      case "outcome":
+        if (job?.isActive && !job.finalizing) {
+          void readJson(job.paths.outcome, JobOutcomeSchema).then((outcome) => outcome && finalizer.adoptOutcome(job, outcome)).catch(() => undefined);
+        }
+        return;
+      case "log-deleted":
+        if (job?.isActive && job.started) {
+          const paneId = job.started.paneId;
+          const tmux = this.deps.servers.for(job.started);
+          // Only when it is really gone: a log rotation replaces the file, it never leaves it missing.
+          void fs.access(job.paths.log).then(
+            () => job.tailer.read(),
+            () => this.deps.launcher.pipeCommand(job.paths).then((command) => repipePane(tmux, paneId, command)),
+          ).catch(() => undefined);
+        }
+        return;
+      case "restart":
+        if (job) void this.deps.restarter.onStateFile(job).catch(() => undefined);
+        return;
+      case "log-failed":
+        if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
+        return;
+      case "removed":
+        if (!job) return;
+        if (job.isActive && job.started) {
+          // Its processes still run: keep the handle (list shows it, kill ends it). Issue 8 item 6.
+          job.detached = "folder-deleted";
+          this.deps.debug("job folder deleted while running", { jobId: job.id });
+          registry.emitStatus(job);
+          return;
+        }
+        registry.forget(job);
+        // Removed before it started (a create that failed half-way): listeners must not keep it pending.
+        if (job.isActive && !job.started) {
+          job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
+          registry.emitStatus(job);
+        }
+        return;
+    }
+  }
+
+  /**
+   * Brings every job up to what is on disk now, for a caller about to read (each tool call): an
+   * outcome.json another instance wrote is adopted, an exit.json already written is finalised,
+   * and finalisations under way are awaited. File events do the same, but they can lag behind.
+   */
+  async refresh(): Promise<void> {
+    const { registry, finalizer, runs } = this.deps;
+    await Promise.all(registry.all().map(async (job) => {
+      if (job.isActive && !job.finalizing && !job.restarting) {
+        if (!job.started) await this.loadStarted(job);
+        const outcome = runs.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
+        if (outcome) finalizer.adoptOutcome(job, outcome);
+        else if (job.started && (await finalizer.hasCurrentExit(job))) await finalizer.finalize(job).catch(() => undefined);
+        else if (job.started) await this.checkLogWriter(job);
+      }
+      await job.finalizing?.catch(() => undefined);
+    }));
+  }
+
+  /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
+  checkLiveness(): void {
+    const { registry, finalizer, notifications } = this.deps;
+    for (const job of registry.all()) {
+      // A holder that died after the job's last marker leaves those unsent: take over now.
+      if (job.notifySeen > job.notifyHandled) void notifications.takeOver(job);
+      if (!job.isActive || job.finalizing) continue;
+      if (job.detached === "stray") {
+        // One stat read per process: a stray ends when the last of its processes does.
+        if (!job.leftovers.some(isSameProcessAlive)) {
+          void finalizer.finish(job, { status: "failed", endedAt: Date.now(), error: "its processes ended; its folder had been deleted, so no exit status was kept" }).catch(() => undefined);
+        }
+      } else if (job.started) {
+        if (!isProcessAlive(job.started.panePid) || !serverRuns(job.started)) void finalizer.finalize(job, 500).catch(() => undefined);
+      } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
+        void finalizer.finish(job, { status: "failed", endedAt: Date.now(), error: NEVER_STARTED }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Whether the job's output still reaches its log (a full disk stops it); emits a status when that changes. */
+  async checkLogWriter(job: Job): Promise<void> {
+    const problem = await logProblem(job.paths.dir, job.paths.log);
+    if (problem === job.logProblem) return;
+    job.logProblem = problem;
+    this.deps.debug("log writer", { jobId: job.id, problem });
+    this.deps.registry.emitStatus(job);
+  }
+
+  private async loadStarted(job: Job): Promise<void> {
+    const started = await readJson(job.paths.started, JobStartedSchema).catch(() => undefined);
+    if (started && !job.started) {
+      job.started = started;
+      this.deps.registry.emitStatus(job);
+    }
+  }
+
+  /** A job folder made by another instance after we started: track it like our own. */
+  private async discover(jobId: string): Promise<void> {
+    const { registry } = this.deps;
+    if (registry.has(jobId)) return;
+    const paths = JobPaths.of(this.deps.config.stateDir, jobId);
+    const meta = await readJson(paths.meta, JobMetaSchema);
+    if (!meta || registry.has(jobId)) return;
+    const job = registry.track(meta, paths);
+    job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
+    job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
+    await this.deps.restarter.loadState(job);
+    if (job.isActive && !this.deps.observeOnly) await ensureLoaded(job);
+    registry.emitStatus(job);
+  }
+}
+
+/** The error of a job whose folder was made but whose window never started. */
+export const NEVER_STARTED = "it never started: the OpenCode creating it exited first";
