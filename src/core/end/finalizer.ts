@@ -16,7 +16,7 @@ import { waitForExitMarker } from "../output/job-output.js";
 import type { RunLedger } from "../restart/runs.js";
 import { findLeftovers } from "./leftovers.js";
 import { decideOutcome } from "./outcome.js";
-import { isProcessAlive } from "./process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 
 const EXIT_MARKER_WAIT_MS = 1000;
 /** How long a pipe may take to drain after the job ended before it is closed anyway. */

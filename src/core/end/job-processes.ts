@@ -2,7 +2,8 @@
 // pane process identified by pid AND start time, so a finished job's old pid, reused by an
 // unrelated process, is never taken for the job's (issue 8: pid reuse).
 import type { Job } from "../job/job.js";
-import { readStartTime, type CollectOptions } from "./process-tree.js";
+import { readStartTime } from "../procfs.js";
+import type { CollectOptions } from "./process-tree.js";
 import { JOB_MARKER_VARIABLE } from "../launch/wrapper.js";
 
 /** What killJobProcesses / collectJobProcesses need to find this job's processes. */

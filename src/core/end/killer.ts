@@ -13,7 +13,8 @@ import type { Restarter } from "../restart/restart.js";
 import type { RunLedger } from "../restart/runs.js";
 import type { Finalizer } from "./finalizer.js";
 import { jobProcessesOf } from "./job-processes.js";
-import { killJobProcesses, type ProcessSummary } from "./process-tree.js";
+import type { ProcessSummary } from "../procfs.js";
+import { killJobProcesses } from "./process-tree.js";
 
 const EXIT_FILE_WAIT_MS = 1500;
 /** A kill waits at most this long for cancel.json before it signals anyway. */

@@ -3,7 +3,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Job } from "../job/job.js";
 import { JOB_MARKER_VARIABLE } from "../launch/wrapper.js";
-import { collectJobMembers, type ProcessIdentity } from "./process-tree.js";
+import type { ProcessIdentity } from "../procfs.js";
+import { collectJobMembers } from "./process-tree.js";
 
 /** After a job lost its window, wait this long for SIGHUP to take effect before looking for leftovers. */
 const LEFTOVER_SCAN_DELAY_MS = 300;

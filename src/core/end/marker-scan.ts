@@ -5,7 +5,7 @@
 // Measured on the dev container (~80 processes): a few ms; it reads every process's environ once.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describeProcess, readEnvValues, scanProcesses, type ProcessIdentity, type ProcessSummary } from "./process-tree.js";
+import { describeProcess, readEnvValues, scanProcesses, type ProcessIdentity, type ProcessSummary } from "../procfs.js";
 import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "../launch/wrapper.js";
 
 export interface MarkedProcess extends ProcessIdentity, ProcessSummary {

@@ -1,5 +1,6 @@
 // Finds and kills every process of one background job, including the ones that escaped the
-// tmux pane (nohup, setsid, double-fork, `set -m`): see docs/tmux.md "Killing without orphans".
+// tmux pane (nohup, setsid, double-fork, `set -m`); README.md "Guarantees" says what is promised
+// and which test in test/safety holds each promise. core/procfs.ts does the /proc reading.
 // A process belongs to a job only if it provably does (pids are reused: issue 8):
 // - its /proc/PID/environ carries the job's marker;
 // - or the job's root (the tmux pane's process) is verified, by its start time recorded when the
@@ -11,33 +12,18 @@
 // Right before each signal the pid's start time is read again; a changed one is skipped.
 // Linux only; Node 20 and Bun 1.3 (no child_process).
 
-import { readdir, readFile, readlink } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
-import pLimit from "p-limit";
+import {
+  DEAD_STATES, describeProcess, hasEnvMarker, holdsFile, isProcessAlive, readCmdline, readStartTime, scanProcesses, terminalOf,
+  type ProcessIdentity, type ProcessInfo, type ProcessSummary,
+} from "../procfs.js";
 
-// Every /proc read in this process goes through one limiter: many jobs killed at once would
-// otherwise open thousands of files together and run out of descriptors (EMFILE).
-const procReads = pLimit(64);
-
-/** Errors that mean "this process is gone or not ours to read": anything else is a real fault. */
-function isVanished(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ESRCH" || code === "EACCES" || code === "EPERM";
-}
-
-export interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  sid: number;
-  /** One letter from /proc/PID/stat: R, S, D, Z (zombie), T, X (dead), ... */
-  state: string;
-  comm: string;
-  /** Clock ticks after boot; with pid, identifies a process across pid reuse. */
-  startTime: number;
-}
+// What the rest of the core (and the tests) import from here, read from /proc by core/procfs.ts.
+export {
+  describeProcess, hasEnvMarker, isProcessAlive, isSameProcessAlive, readEnvValues, readStartTime, scanProcesses,
+  type ProcessIdentity, type ProcessInfo, type ProcessSummary,
+} from "../procfs.js";
 
 /** The environment entry every process of a job inherits, e.g. OPENCODE_BG_JOB=<jobId>. */
 export interface EnvMarker {
@@ -63,18 +49,6 @@ export interface CollectOptions {
   known?: readonly ProcessIdentity[];
 }
 
-/** A process at one moment: pid plus start time, which together survive pid reuse. */
-export interface ProcessIdentity {
-  pid: number;
-  startTime: number;
-}
-
-/** A process named for a person: pid and command line. */
-export interface ProcessSummary {
-  pid: number;
-  command: string;
-}
-
 export interface KillOptions extends CollectOptions {
   /** How long TERM-ed processes get to exit before SIGKILL. */
   graceMs?: number;
@@ -93,108 +67,10 @@ export interface KillResult {
   denied: number[];
 }
 
-const DEAD_STATES = new Set(["Z", "X", "x"]);
 /** After SIGKILL: how long to wait for the kernel to finish the processes off. */
 const FORCE_WAIT_MS = 1000;
 /** Re-collect and SIGKILL at most this often, in case the job keeps forking. */
 const FORCE_ROUNDS = 3;
-
-// Pure parser, so a comm like "a) b (c" cannot shift the fields: they start after the LAST ')'.
-function parseStat(text: string): ProcessInfo | undefined {
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  const comm = text.slice(open + 1, close);
-  // After ')': state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-  // utime stime cutime cstime priority nice num_threads itrealvalue starttime ...
-  const f = text.slice(close + 1).trim().split(" ");
-  const state = f[0];
-  const ppid = Number(f[1]);
-  const pgrp = Number(f[2]);
-  const sid = Number(f[3]);
-  const startTime = Number(f[19]);
-  if (state === undefined || !Number.isInteger(pid) || !Number.isInteger(ppid)) return undefined;
-  if (!Number.isInteger(pgrp) || !Number.isInteger(sid)) return undefined;
-  return { pid, ppid, pgrp, sid, state, comm, startTime: Number.isFinite(startTime) ? startTime : 0 };
-}
-
-async function readStat(pid: number): Promise<ProcessInfo | undefined> {
-  try {
-    return parseStat(await procReads(() => readFile(`/proc/${pid}/stat`, "utf8")));
-  } catch (error) {
-    if (isVanished(error)) return undefined; // vanished between readdir and read: a normal race
-    throw error;
-  }
-}
-
-/** One pass over /proc; the job manager and the killer both build on it. */
-export async function scanProcesses(): Promise<ProcessInfo[]> {
-  const names = await readdir("/proc");
-  const pids = names.filter((n) => /^[0-9]+$/.test(n)).map(Number);
-  const infos = await Promise.all(pids.map(readStat));
-  return infos.filter((p): p is ProcessInfo => p !== undefined);
-}
-
-/** Exact `NAME=VALUE` entry match in a process's initial environment; false if unreadable. */
-export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
-  let env: Buffer;
-  try {
-    env = await procReads(() => readFile(`/proc/${pid}/environ`));
-  } catch (error) {
-    if (isVanished(error)) return false; // gone, another user's, or non-dumpable
-    throw error;
-  }
-  const needle = Buffer.from(`${name}=${value}`);
-  let start = 0;
-  while (start < env.length) {
-    let end = env.indexOf(0, start);
-    if (end < 0) end = env.length;
-    if (end - start === needle.length && env.compare(needle, 0, needle.length, start, end) === 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-/** The values of `names` in a process's initial environment (absent names are left out); {} if unreadable. */
-export async function readEnvValues(pid: number, names: readonly string[]): Promise<Record<string, string>> {
-  let env: Buffer;
-  try {
-    env = await procReads(() => readFile(`/proc/${pid}/environ`));
-  } catch (error) {
-    if (isVanished(error)) return {};
-    throw error;
-  }
-  const out: Record<string, string> = {};
-  for (const entry of env.toString("utf8").split("\0")) {
-    const eq = entry.indexOf("=");
-    if (eq <= 0) continue;
-    const name = entry.slice(0, eq);
-    if (names.includes(name)) out[name] = entry.slice(eq + 1);
-  }
-  return out;
-}
-
-/** Whether this exact process (pid + start time) is still alive; cheap (one stat read). */
-export function isSameProcessAlive(target: ProcessIdentity): boolean {
-  return readStartTime(target.pid) === target.startTime;
-}
-
-/** Cheap liveness check for the job manager: kill(pid, 0), EPERM = alive, zombie = dead. */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return info === undefined || !DEAD_STATES.has(info.state);
-  } catch {
-    return false; // kill() saw it a moment ago; /proc says it is gone now
-  }
-}
 
 function validate({ marker, rootPid }: CollectOptions): void {
   if (!marker.name || /[=\0]/.test(marker.name)) throw new TypeError(`Invalid env marker name "${marker.name}"`);
@@ -267,52 +143,6 @@ async function rootVerified(root: ProcessInfo, options: CollectOptions): Promise
   if (options.rootStartTime !== undefined) return root.startTime === options.rootStartTime;
   if (options.rootArgument === undefined) return false;
   return (await readCmdline(root.pid)).includes(options.rootArgument);
-}
-
-/** The pane's terminal, as the root holds it on stdin: "/dev/pts/N", or undefined. */
-async function terminalOf(pid: number): Promise<string | undefined> {
-  const target = await readlink(`/proc/${pid}/fd/0`).catch(() => undefined);
-  return target && /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
-}
-
-/** Whether any of the process's open files is `file`; false if unreadable. */
-async function holdsFile(pid: number, file: string): Promise<boolean> {
-  let fds: string[];
-  try {
-    fds = await procReads(() => readdir(`/proc/${pid}/fd`));
-  } catch (error) {
-    if (isVanished(error)) return false;
-    throw error;
-  }
-  for (const fd of fds) {
-    const target = await procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined);
-    if (target === file) return true;
-  }
-  return false;
-}
-
-/** argv of a process ([] if gone or unreadable). */
-async function readCmdline(pid: number): Promise<string[]> {
-  const text = await procReads(() => readFile(`/proc/${pid}/cmdline`, "utf8")).catch(() => "");
-  return text.split("\0").filter((arg, i, all) => arg !== "" || i < all.length - 1);
-}
-
-/** The start time of a live process (field 22 of /proc/PID/stat), or undefined if it is gone. */
-export function readStartTime(pid: number): number | undefined {
-  try {
-    const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return info && !DEAD_STATES.has(info.state) ? info.startTime : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** pid and command line ("sleep 300"), or the kernel's short name when argv is unreadable. */
-export async function describeProcess(pid: number): Promise<ProcessSummary> {
-  const argv = await readCmdline(pid);
-  if (argv.length > 0) return { pid, command: argv.join(" ") };
-  const info = await readStat(pid).catch(() => undefined);
-  return { pid, command: info ? `[${info.comm}]` : "?" };
 }
 
 type SignalOutcome = "sent" | "gone" | "denied";

@@ -3,7 +3,7 @@
 // command failing on some socket: a reader configured with another socket sees "no server"
 // there while the job's own server runs fine (issue 8 item 7).
 import { readFileSync } from "node:fs";
-import { isProcessAlive } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 
 /** Start time of a process (field 22 of /proc/PID/stat, clock ticks after boot); undefined if gone. */
 export function processStartTime(pid: number): number | undefined {

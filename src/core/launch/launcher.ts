@@ -6,7 +6,8 @@ import { killWindow, type StartedWindow } from "../../tmux/windows.js";
 import type { CoreConfig } from "../config.js";
 import type { DebugLog } from "../debug.js";
 import { jobProcessesOf, paneStartTimeOf } from "../end/job-processes.js";
-import { killJobProcesses, isProcessAlive } from "../end/process-tree.js";
+import { killJobProcesses } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 import { describeError, JobStartError } from "../errors.js";
 import { newJobId, windowNameFor } from "../job/ids.js";
 import type { Job, JobView } from "../job/job.js";
@@ -37,7 +38,7 @@ export class Launcher {
   private readonly deliveries = new Map<string, EnvDelivery>();
   /** Keeps a spare FIFO in the state dir so create does not wait for mkfifo. */
   private readonly fifos: FifoMaker;
-  /** The capped log writer every window's pipe-pane runs (log-cap.ts). */
+  /** The capped log writer every window's pipe-pane runs (output/log-cap.ts). */
   private readonly logCap: LogCap;
 
   constructor(private readonly deps: LauncherDeps) {

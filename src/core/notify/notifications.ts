@@ -3,7 +3,7 @@
 // every marker after the job's notify cursor. Also the delivery record (notifications.jsonl).
 import { promises as fs } from "node:fs";
 import type { DebugLog } from "../debug.js";
-import { isProcessAlive } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 import type { Job, JobView } from "../job/job.js";
 import { writeFileAtomicSync } from "../job/job-files.js";
 import type { JobRegistry } from "../job/registry.js";

@@ -2,7 +2,7 @@
 // exit.json and outcome.json carry the run that wrote them, so a late file from an older run is
 // told apart wherever it is read. Shared by the finaliser (end/) and the restarter, which must
 // not decide a job's end while its restart is being recorded.
-import { isProcessAlive } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import type { JobOutcome } from "../job/job-files.js";
 

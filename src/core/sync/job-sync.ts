@@ -6,7 +6,7 @@ import { repipePane } from "../../tmux/windows.js";
 import type { CoreConfig } from "../config.js";
 import type { DebugLog } from "../debug.js";
 import type { Finalizer } from "../end/finalizer.js";
-import { isProcessAlive, isSameProcessAlive } from "../end/process-tree.js";
+import { isProcessAlive, isSameProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, readJson } from "../job/job-files.js";
 import type { JobRegistry } from "../job/registry.js";

@@ -10,7 +10,7 @@ import type { Finalizer } from "../end/finalizer.js";
 import type { Killer } from "../end/killer.js";
 import { scanMarkedProcesses, type MarkedProcess } from "../end/marker-scan.js";
 import { OWNER_GONE_REASON } from "../end/outcome.js";
-import { isProcessAlive } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import { JOB_ID_PATTERN, windowNameFor } from "../job/ids.js";
 import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJson, type JobMeta, type JobStarted } from "../job/job-files.js";

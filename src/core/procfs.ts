@@ -1,0 +1,188 @@
+// Reading /proc, the kernel's view of processes: stat (state, parent, group, session, start
+// time), environ (a job's marker), cmdline and open files. Linux only; Node 20 and Bun 1.3 have
+// no API for these, and no child process is needed. Liveness checks everywhere in the core and
+// the process-tree kill (end/process-tree.ts) build on it.
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import pLimit from "p-limit";
+
+// Every /proc read in this process goes through one limiter: many jobs killed at once would
+// otherwise open thousands of files together and run out of descriptors (EMFILE).
+const procReads = pLimit(64);
+
+/** Errors that mean "this process is gone or not ours to read": anything else is a real fault. */
+function isVanished(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ESRCH" || code === "EACCES" || code === "EPERM";
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  sid: number;
+  /** One letter from /proc/PID/stat: R, S, D, Z (zombie), T, X (dead), ... */
+  state: string;
+  comm: string;
+  /** Clock ticks after boot; with pid, identifies a process across pid reuse. */
+  startTime: number;
+}
+
+/** A process at one moment: pid plus start time, which together survive pid reuse. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: number;
+}
+
+/** A process named for a person: pid and command line. */
+export interface ProcessSummary {
+  pid: number;
+  command: string;
+}
+
+/** States of a process that has ended (zombie, dead). */
+export const DEAD_STATES = new Set(["Z", "X", "x"]);
+
+// Pure parser, so a comm like "a) b (c" cannot shift the fields: they start after the LAST ')'.
+function parseStat(text: string): ProcessInfo | undefined {
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const comm = text.slice(open + 1, close);
+  // After ')': state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+  // utime stime cutime cstime priority nice num_threads itrealvalue starttime ...
+  const f = text.slice(close + 1).trim().split(" ");
+  const state = f[0];
+  const ppid = Number(f[1]);
+  const pgrp = Number(f[2]);
+  const sid = Number(f[3]);
+  const startTime = Number(f[19]);
+  if (state === undefined || !Number.isInteger(pid) || !Number.isInteger(ppid)) return undefined;
+  if (!Number.isInteger(pgrp) || !Number.isInteger(sid)) return undefined;
+  return { pid, ppid, pgrp, sid, state, comm, startTime: Number.isFinite(startTime) ? startTime : 0 };
+}
+
+export async function readStat(pid: number): Promise<ProcessInfo | undefined> {
+  try {
+    return parseStat(await procReads(() => readFile(`/proc/${pid}/stat`, "utf8")));
+  } catch (error) {
+    if (isVanished(error)) return undefined; // vanished between readdir and read: a normal race
+    throw error;
+  }
+}
+
+/** One pass over /proc; the job manager and the killer both build on it. */
+export async function scanProcesses(): Promise<ProcessInfo[]> {
+  const names = await readdir("/proc");
+  const pids = names.filter((n) => /^[0-9]+$/.test(n)).map(Number);
+  const infos = await Promise.all(pids.map(readStat));
+  return infos.filter((p): p is ProcessInfo => p !== undefined);
+}
+
+/** Exact `NAME=VALUE` entry match in a process's initial environment; false if unreadable. */
+export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
+  let env: Buffer;
+  try {
+    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+  } catch (error) {
+    if (isVanished(error)) return false; // gone, another user's, or non-dumpable
+    throw error;
+  }
+  const needle = Buffer.from(`${name}=${value}`);
+  let start = 0;
+  while (start < env.length) {
+    let end = env.indexOf(0, start);
+    if (end < 0) end = env.length;
+    if (end - start === needle.length && env.compare(needle, 0, needle.length, start, end) === 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/** The values of `names` in a process's initial environment (absent names are left out); {} if unreadable. */
+export async function readEnvValues(pid: number, names: readonly string[]): Promise<Record<string, string>> {
+  let env: Buffer;
+  try {
+    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+  } catch (error) {
+    if (isVanished(error)) return {};
+    throw error;
+  }
+  const out: Record<string, string> = {};
+  for (const entry of env.toString("utf8").split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) continue;
+    const name = entry.slice(0, eq);
+    if (names.includes(name)) out[name] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Whether this exact process (pid + start time) is still alive; cheap (one stat read). */
+export function isSameProcessAlive(target: ProcessIdentity): boolean {
+  return readStartTime(target.pid) === target.startTime;
+}
+
+/** Cheap liveness check for the job manager: kill(pid, 0), EPERM = alive, zombie = dead. */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return info === undefined || !DEAD_STATES.has(info.state);
+  } catch {
+    return false; // kill() saw it a moment ago; /proc says it is gone now
+  }
+}
+
+/** The pane's terminal, as the root holds it on stdin: "/dev/pts/N", or undefined. */
+export async function terminalOf(pid: number): Promise<string | undefined> {
+  const target = await readlink(`/proc/${pid}/fd/0`).catch(() => undefined);
+  return target && /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
+}
+
+/** Whether any of the process's open files is `file`; false if unreadable. */
+export async function holdsFile(pid: number, file: string): Promise<boolean> {
+  let fds: string[];
+  try {
+    fds = await procReads(() => readdir(`/proc/${pid}/fd`));
+  } catch (error) {
+    if (isVanished(error)) return false;
+    throw error;
+  }
+  for (const fd of fds) {
+    const target = await procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined);
+    if (target === file) return true;
+  }
+  return false;
+}
+
+/** argv of a process ([] if gone or unreadable). */
+export async function readCmdline(pid: number): Promise<string[]> {
+  const text = await procReads(() => readFile(`/proc/${pid}/cmdline`, "utf8")).catch(() => "");
+  return text.split("\0").filter((arg, i, all) => arg !== "" || i < all.length - 1);
+}
+
+/** The start time of a live process (field 22 of /proc/PID/stat), or undefined if it is gone. */
+export function readStartTime(pid: number): number | undefined {
+  try {
+    const info = parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return info && !DEAD_STATES.has(info.state) ? info.startTime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** pid and command line ("sleep 300"), or the kernel's short name when argv is unreadable. */
+export async function describeProcess(pid: number): Promise<ProcessSummary> {
+  const argv = await readCmdline(pid);
+  if (argv.length > 0) return { pid, command: argv.join(" ") };
+  const info = await readStat(pid).catch(() => undefined);
+  return { pid, command: info ? `[${info.comm}]` : "?" };
+}
