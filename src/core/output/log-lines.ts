@@ -2,7 +2,8 @@
 // in-memory ring. Numbers match the tailer's (one line per newline byte, plus the line the exit
 // marker ends), and every read is bounded in bytes so a huge log cannot stall the plugin.
 import { LineSplitter } from "./line-splitter.js";
-import { positionOfLine, readLog } from "./log-segments.js";
+import { positionOfLine } from "./log-positions.js";
+import { readLog } from "./log-segments.js";
 
 const CHUNK_BYTES = 64 * 1024;
 

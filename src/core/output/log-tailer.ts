@@ -3,7 +3,8 @@
 // the wrapper's end marker. Memory stays flat however much the job prints. Positions are absolute
 // in the job's whole output, so reading goes on across log rotations (see log-segments.ts).
 import { LineSplitter } from "./line-splitter.js";
-import { lineStartAtOrAfter, logExtent, readLog } from "./log-segments.js";
+import { lineStartAtOrAfter } from "./log-positions.js";
+import { logExtent, readLog } from "./log-segments.js";
 import { LineRing } from "./ring-buffer.js";
 import { parseNotifyLine } from "../notify/notify.js";
 import { lineEnds } from "../notify/notify-scan.js";

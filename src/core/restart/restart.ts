@@ -1,6 +1,6 @@
 // Restarting a job: a new run of the same command, cwd, caller's env, name and tags IN THE SAME
 // tmux window, its log continuing. The rest of the environment is the restarting process's own
-// (nothing inherited is ever stored: env-pipe.ts). Also the "on-failure" policy: a job that failed by itself is
+// (nothing inherited is ever stored: launch/env-pipe.ts). Also the "on-failure" policy: a job that failed by itself is
 // restarted after an exponential backoff, up to its maxRestarts, by exactly one instance.
 //
 // Every instance sees the same files. restart.json (the run number, and "restarting" while the
@@ -14,27 +14,26 @@
 // quick successive changes of one file).
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { readJobPane } from "../../tmux/windows.js";
-import { respawnPane } from "../../tmux/respawn.js";
 import type { CoreConfig } from "../config.js";
 import type { DebugLog } from "../debug.js";
 import { describeError, InvalidInputError } from "../errors.js";
 import type { Job, JobView } from "../job/job.js";
 import {
-  JobOutcomeSchema, JobStartedSchema, readJson, RestartStateSchema, writeFileAtomic, writeJson,
-  type JobOutcome, type JobStarted, type JobStatus, type RestartState,
+  JobOutcomeSchema, JobStartedSchema, readJson, RestartStateSchema, writeJson,
+  type JobOutcome, type JobStatus, type RestartState,
 } from "../job/job-files.js";
 import type { JobRegistry } from "../job/registry.js";
-import { isProcessAlive, killJobProcesses } from "../end/process-tree.js";
+import { killJobProcesses } from "../end/process-tree.js";
+import { isProcessAlive } from "../procfs.js";
 import type { Finalizer } from "../end/finalizer.js";
-import { serverRuns } from "../job/server-identity.js";
 import type { Launcher } from "../launch/launcher.js";
 import type { TmuxServers } from "../launch/tmux-servers.js";
 import { ensureLoaded, waitForExitMarker } from "../output/job-output.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
 import type { RunLedger } from "./runs.js";
 import { wrapperScript } from "../launch/wrapper.js";
-import { jobProcessesOf, paneStartTimeOf } from "../end/job-processes.js";
+import { jobProcessesOf } from "../end/job-processes.js";
+import { adoptIfOrphaned, startNewRun } from "./new-run.js";
 
 /** The parts of the core a restart works with (each an object of its own; none calls back into the manager). */
 export interface RestarterDeps {
@@ -213,9 +212,9 @@ export class Restarter {
       await Promise.all([job.paths.exit, job.paths.cancel, job.paths.outcome, path.join(job.paths.dir, "owner-gone")].map((file) => fs.rm(file, { force: true })));
       // The current wrapper (a job made by an older version gets the one that knows run numbers).
       await fs.writeFile(job.paths.script, wrapperScript(), { mode: 0o700 });
-      await this.adoptIfOrphaned(job);
+      await adoptIfOrphaned(job, this.by());
       const delivery = await launcher.offerEnvironment(job);
-      const respawned = await this.respawn(job, run).catch(async (error: unknown) => {
+      const respawned = await startNewRun(job, run, this.deps).catch(async (error: unknown) => {
         delivery.cancel();
         await delivery.settled;
         throw error;
@@ -240,38 +239,6 @@ export class Restarter {
       await finalizer.finalizeIfExited(job).catch(() => undefined);
     }
     return { job: registry.view(job), run, previousStatus, signalled, firstLine, sameWindow };
-  }
-
-  /** The new run: respawned in the job's own window, or in a new window when that one is gone. */
-  private async respawn(job: Job, run: number): Promise<{ started: JobStarted; sameWindow: boolean }> {
-    const { launcher, servers } = this.deps;
-    const started = job.started;
-    // Window and pane ids only mean something to the tmux server that made them.
-    if (started && serverRuns(started)) {
-      const tmux = servers.for(started);
-      if (await readJobPane(tmux, started.paneId, job.id)) {
-        const panePid = await respawnPane(tmux, {
-          paneId: started.paneId,
-          startDirectory: job.paths.dir,
-          argv: launcher.wrapperArgv(job.paths, [String(run)]),
-          pipeCommand: await launcher.pipeCommand(job.paths),
-        });
-        // The old run's start time must not stay: it names a process that is gone.
-        const { paneStartTime: _oldRun, ...kept } = started;
-        return { started: { ...kept, panePid, ...paneStartTimeOf(panePid), startedAt: Date.now() }, sameWindow: true };
-      }
-    }
-    const window = await launcher.startWindow(job, [String(run)]);
-    return { started: { ...window, ...paneStartTimeOf(window.panePid), ...servers.identity(), startedAt: Date.now() }, sameWindow: false };
-  }
-
-  /** A session job whose OpenCode is gone becomes this instance's, so it ends with this one. */
-  private async adoptIfOrphaned(job: Job): Promise<void> {
-    const { meta } = job;
-    if (meta.scope !== "session" || meta.owner.instanceId === this.deps.registry.instanceId || isProcessAlive(meta.owner.pid)) return;
-    meta.owner = this.by();
-    await writeJson(job.paths.meta, meta);
-    await writeFileAtomic(job.paths.ownerPid, String(process.pid));
   }
 
   private eligible(job: Job): boolean {
