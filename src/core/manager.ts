@@ -200,7 +200,7 @@ export class JobManager {
 
   /**
    * Whether this instance delivers a job's notifications: yes for its own jobs; for a job whose
-   * owner died, the one live successor (notify-claim.ts). Taking over re-raises, as notify
+   * owner died, the one live successor (notify/notify-claim.ts). Taking over re-raises, as notify
    * events, every marker after the job's notify cursor, so what the dead holder had not handled
    * yet is neither lost nor (what it had) sent again.
    */

@@ -33,7 +33,7 @@ export const JobMetaSchema = z.object({
   /**
    * The caller's `env` (the tool's env argument, which OpenCode keeps in the session history
    * anyway), kept so restarts get it again. Never the inherited environment: that goes to the
-   * wrapper through a FIFO (env-pipe.ts) and is never written to disk.
+   * wrapper through a FIFO (launch/env-pipe.ts) and is never written to disk.
    */
   env: z.record(z.string(), z.string()).optional(),
 });
@@ -124,7 +124,7 @@ export class JobPaths {
   get log() { return path.join(this.dir, "output.log"); }
   get command() { return path.join(this.dir, "command"); }
   get cwd() { return path.join(this.dir, "cwd"); }
-  /** The FIFO the wrapper reads its environment from (env-pipe.ts); a plain file in old versions. */
+  /** The FIFO the wrapper reads its environment from (launch/env-pipe.ts); a plain file in old versions. */
   get env() { return path.join(this.dir, "env"); }
   get ownerPid() { return path.join(this.dir, "owner-pid"); }
   get script() { return path.join(this.dir, "run.sh"); }

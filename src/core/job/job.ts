@@ -1,7 +1,7 @@
 // One job in memory: its files' contents, its log tailer, and the plain view handed to callers.
 import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "../output/log-tailer.js";
-import { isSameProcessAlive, type ProcessIdentity } from "../end/process-tree.js";
+import { isSameProcessAlive, type ProcessIdentity } from "../procfs.js";
 
 /**
  * A job that lost its folder: "folder-deleted" = it was tracked here when its folder vanished;
@@ -71,7 +71,7 @@ export class Job {
   loaded: Promise<void> | undefined;
   notificationsDelivered = 0;
   lastNotificationError: string | undefined;
-  // Notification succession (see claimNotifications / notify-claim.ts), for jobs of other instances.
+  // Notification succession (see claimNotifications / notify/notify-claim.ts), for jobs of other instances.
   /** This instance took over the job's notifications from a dead holder. */
   notifyHolding = false;
   /** The live holder last found in the claim chain (the owner until one is found). */
@@ -92,9 +92,9 @@ export class Job {
   recordError: string | undefined;
   /** The job's folder is gone (see Detached); nothing is written for it any more. */
   detached: Detached | undefined;
-  /** Marker processes found alive after the job ended, or a stray job's processes (see marker-scan.ts). */
+  /** Marker processes found alive after the job ended, or a stray job's processes (see end/marker-scan.ts). */
   leftovers: ProcessIdentity[] = [];
-  /** The log writer could not write (log-write-failed exists); see log-problem.ts. */
+  /** The log writer could not write (log-write-failed exists); see output/log-problem.ts. */
   logProblem: string | undefined;
 
   constructor(

@@ -12,7 +12,7 @@ export interface ManagerEvents {
   status: [job: JobView];
   /**
    * A running job printed `OPENCODE_NOTIFY: message` and this instance delivers its
-   * notifications (its owner, or the successor of a dead owner; see notify-claim.ts). `position`
+   * notifications (its owner, or the successor of a dead owner; see notify/notify-claim.ts). `position`
    * (the marker's end in the log) goes back to notificationsHandled once the marker is handled.
    */
   notify: [job: JobView, message: string, position: number];

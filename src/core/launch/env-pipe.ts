@@ -28,7 +28,7 @@ const POLL_MS = 10;
 
 /**
  * The environment a job runs with: the base (the creating or restarting process's own), the
- * caller's `env` on top, and the marker every process of the job carries (process-tree.ts).
+ * caller's `env` on top, and the marker every process of the job carries (end/process-tree.ts).
  */
 export function jobEnvironment(
   base: NodeJS.ProcessEnv,
@@ -40,7 +40,7 @@ export function jobEnvironment(
     ...base,
     ...callerEnv,
     [JOB_MARKER_VARIABLE]: jobId,
-    // Whose job it is: a later manager adopts marker processes only of its own state dir (marker-scan.ts).
+    // Whose job it is: a later manager adopts marker processes only of its own state dir (end/marker-scan.ts).
     [STATE_MARKER_VARIABLE]: path.resolve(stateDir),
   };
 }

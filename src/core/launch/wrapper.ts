@@ -9,7 +9,7 @@ export const JOB_MARKER_VARIABLE = "OPENCODE_BG_JOB";
 /**
  * The state dir a job belongs to, next to JOB_MARKER_VARIABLE in every job's environment: a
  * manager adopts marker processes whose job folder is gone only when they name its own state
- * dir (test suites and users run several state dirs on one machine). See marker-scan.ts.
+ * dir (test suites and users run several state dirs on one machine). See end/marker-scan.ts.
  */
 export const STATE_MARKER_VARIABLE = "OPENCODE_BG_STATE";
 

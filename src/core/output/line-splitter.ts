@@ -28,7 +28,8 @@ export const MAX_ESCAPE_CHARS = 4096;
 const EXIT_MARKER = new RegExp(`${escapeRegExp(EXIT_MARKER_PREFIX)}(-?\\d+)(?:\\u0007|\\u001B\\\\)`, "g");
 
 // One complete escape sequence at a given position; kept in step with strip-ansi's own pattern
-// (ansi-regex 6.2: linux palette, OSC, DCS/SOS/PM/APC, CSI, other ESC sequences).
+// (the ansi-regex it installs, ^6.2.2, is 6.6.0 here: linux palette, OSC, DCS/SOS/PM/APC, CSI,
+// other ESC sequences; compare node_modules/ansi-regex/index.js when either is upgraded).
 const ST = String.raw`(?:\u001B\u005C|\u009C)`;
 const STRING_CONTROLS = String.raw`\u0018\u001A\u001B\u0080-\u009F`;
 const COMPLETE = new RegExp(
