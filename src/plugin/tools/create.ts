@@ -8,6 +8,7 @@ import { JobStartError } from "../../core/errors.js";
 import { formatAttach, formatOutput, formatStatus } from "../format.js";
 import { tagsArg, type ToolDeps } from "./context.js";
 import { waitForJob } from "../../core/wait/waiter.js";
+import { waitForOutput } from "../../core/wait/output-arrival.js";
 import { parseWaitCondition, parseWaitTimeout } from "../../core/wait/wait-condition.js";
 import { formatWaitLines } from "../wait-format.js";
 import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
@@ -104,16 +105,6 @@ function startFailure(error: unknown): { failure: string } {
 
 async function waitForFirstOutput(manager: Awaited<ReturnType<ToolDeps["manager"]>>, job: JobView): Promise<JobView> {
   if (job.status !== "running") return job;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, FIRST_OUTPUT_WAIT_MS);
-    const stopLine = manager.on("line", (id) => id === job.id && done());
-    const stopStatus = manager.on("status", (view) => view.id === job.id && view.status !== "running" && done());
-    function done() {
-      clearTimeout(timer);
-      stopLine();
-      stopStatus();
-      resolve();
-    }
-  });
+  await waitForOutput(manager, job.id, { timeoutMs: FIRST_OUTPUT_WAIT_MS });
   return manager.get(job.id);
 }

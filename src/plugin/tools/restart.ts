@@ -2,6 +2,7 @@
 // command, cwd, environment, name and tags; the old process tree ends first, the log continues.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
+import { waitForOutput } from "../../core/wait/output-arrival.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
@@ -42,15 +43,5 @@ export function restartProcessTool(deps: ToolDeps): ToolDefinition {
 /** Until the new run printed past its separator line, ended, or a short time passed. */
 async function waitForNewOutput(manager: JobManager, id: string, firstLine: number): Promise<void> {
   if (manager.get(id).status !== "running") return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, FIRST_OUTPUT_WAIT_MS);
-    const stopLine = manager.on("line", (jobId, _line, lineNo) => jobId === id && lineNo > firstLine && done());
-    const stopStatus = manager.on("status", (view) => view.id === id && view.status !== "running" && done());
-    function done() {
-      clearTimeout(timer);
-      stopLine();
-      stopStatus();
-      resolve();
-    }
-  });
+  await waitForOutput(manager, id, { afterLine: firstLine, timeoutMs: FIRST_OUTPUT_WAIT_MS });
 }

@@ -3,6 +3,7 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { INPUT_LIMITS } from "../../core/input/send-input.js";
+import { waitForOutput } from "../../core/wait/output-arrival.js";
 import { formatStatus } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
@@ -63,24 +64,7 @@ export function sendProcessInputTool(deps: ToolDeps): ToolDefinition {
 
 /** Resolves once output arrived and went quiet, the job ended, or the wait ran out. */
 function waitForReply(manager: JobManager, id: string): { done: Promise<void>; cancel: () => void } {
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    let quiet: NodeJS.Timeout | undefined;
-    const deadline = setTimeout(stop, REPLY_WAIT_MS);
-    const stopLine = manager.on("line", (jobId) => {
-      if (jobId !== id) return;
-      if (quiet) clearTimeout(quiet);
-      quiet = setTimeout(stop, REPLY_QUIET_MS);
-    });
-    const stopStatus = manager.on("status", (view) => view.id === id && view.status !== "running" && stop());
-    function stop() {
-      clearTimeout(deadline);
-      if (quiet) clearTimeout(quiet);
-      stopLine();
-      stopStatus();
-      resolve();
-    }
-    finish = stop;
-  });
-  return { done, cancel: () => finish() };
+  const stop = new AbortController();
+  const done = waitForOutput(manager, id, { timeoutMs: REPLY_WAIT_MS, quietMs: REPLY_QUIET_MS, signal: stop.signal });
+  return { done, cancel: () => stop.abort() };
 }
