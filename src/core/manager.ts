@@ -22,10 +22,12 @@ import type { CreateJobInput } from "./launch/create-input.js";
 import { Launcher } from "./launch/launcher.js";
 import { TmuxServers } from "./launch/tmux-servers.js";
 import { Notifications } from "./notify/notifications.js";
+import type { CoreBase } from "./parts.js";
 import { ensureLoaded } from "./output/job-output.js";
 import { readOutput, type OutputQuery, type OutputRead } from "./output/output-reader.js";
 import { Restarter, type RestartReport } from "./restart/restart.js";
 import { RunLedger } from "./restart/runs.js";
+import { waitForStatus } from "./wait/status.js";
 import { JobSync } from "./sync/job-sync.js";
 import { JobWatch } from "./sync/job-watch.js";
 import { recoverJobs } from "./sync/recovery.js";
@@ -63,6 +65,7 @@ export class JobManager {
   private readonly observeOnly: boolean;
   private readonly registry: JobRegistry;
   private readonly servers: TmuxServers;
+  private readonly base: CoreBase;
   private readonly watch = new JobWatch();
   private readonly launcher: Launcher;
   private readonly finalizer: Finalizer;
@@ -79,16 +82,17 @@ export class JobManager {
     const config = (this.config = resolveConfig(options.config, env));
     this.instanceId = options.instanceId ?? nanoid(12);
     const debug = (this.debug = createDebugLog(config.stateDir, env));
-    // Each part gets the parts it uses, built in this order; none calls back into the manager.
+    // Each part gets the base and the parts it uses, built in this order; none calls back into the manager.
     const registry = (this.registry = new JobRegistry(this.instanceId, config));
     const servers = (this.servers = new TmuxServers({ socketName: config.tmuxSocket, sessionName: config.sessionName, env }));
+    const base = (this.base = { config, registry, servers, debug, observeOnly });
     const runs = new RunLedger(this.instanceId);
-    const launcher = (this.launcher = new Launcher({ config, registry, servers, watch: this.watch, debug, baseEnv: env }));
-    const finalizer = (this.finalizer = new Finalizer({ registry, servers, runs, launcher, debug, observeOnly }));
-    const restarter = (this.restarter = new Restarter({ config, registry, servers, runs, launcher, finalizer, debug, observeOnly }));
-    this.killer = new Killer({ config, servers, runs, finalizer, restarter });
-    const notifications = (this.notifications = new Notifications({ registry, debug, deliveredUpTo: options.notifyDeliveredUpTo }));
-    this.sync = new JobSync({ config, registry, servers, runs, launcher, finalizer, restarter, notifications, debug, observeOnly });
+    const launcher = (this.launcher = new Launcher({ ...base, watch: this.watch, baseEnv: env }));
+    const finalizer = (this.finalizer = new Finalizer({ ...base, runs, launcher }));
+    const restarter = (this.restarter = new Restarter({ ...base, runs, launcher, finalizer }));
+    this.killer = new Killer({ ...base, runs, finalizer, restarter });
+    const notifications = (this.notifications = new Notifications({ ...base, deliveredUpTo: options.notifyDeliveredUpTo }));
+    this.sync = new JobSync({ ...base, runs, launcher, finalizer, restarter, notifications });
   }
 
   /** Opens the state dir, rebuilds every job found there and starts watching. */
@@ -105,12 +109,12 @@ export class JobManager {
     const root = jobsDir(this.config.stateDir);
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     await this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
-    const { config, registry, servers, finalizer, killer, restarter, sync, debug, observeOnly } = this;
-    await recoverJobs({ config, registry, servers, finalizer, killer, restarter, sync, debug, observeOnly });
-    this.debug("opened", { instanceId: this.instanceId, observeOnly, jobs: registry.size });
-    this.livenessTimer = setInterval(() => this.sync.checkLiveness(), config.livenessIntervalMs);
+    const { finalizer, killer, restarter, sync } = this;
+    await recoverJobs({ ...this.base, finalizer, killer, restarter, sync });
+    this.debug("opened", { instanceId: this.instanceId, observeOnly: this.observeOnly, jobs: this.registry.size });
+    this.livenessTimer = setInterval(() => this.sync.checkLiveness(), this.config.livenessIntervalMs);
     this.livenessTimer.unref();
-    if (!observeOnly) this.launcher.prepare();
+    if (!this.observeOnly) this.launcher.prepare();
   }
 
   on<E extends keyof ManagerEvents>(event: E, listener: (...args: ManagerEvents[E]) => void): () => void {
@@ -175,20 +179,7 @@ export class JobManager {
 
   /** Resolves when the job reaches one of `statuses` (default: any final one). */
   waitForStatus(id: string, statuses: readonly JobStatus[] = TERMINAL_STATUSES, timeoutMs = 30_000): Promise<JobView> {
-    const job = this.registry.require(id);
-    if (statuses.includes(job.status)) return Promise.resolve(this.registry.view(job));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new BackgroundError(`job ${id} did not reach ${statuses.join("/")} within ${timeoutMs} ms (it is ${job.status})`));
-      }, timeoutMs);
-      const stop = this.on("status", (view) => {
-        if (view.id !== id || !statuses.includes(view.status)) return;
-        clearTimeout(timer);
-        stop();
-        resolve(view);
-      });
-    });
+    return waitForStatus(this, id, statuses, timeoutMs);
   }
 
   /** Types text and/or named keys into a running job's window. */

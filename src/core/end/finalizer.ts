@@ -4,32 +4,26 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { pokeServer } from "../../tmux/server.js";
 import { closePipe, readPane, type PaneRow } from "../../tmux/windows.js";
-import type { DebugLog } from "../debug.js";
 import { describeError } from "../errors.js";
 import type { Job } from "../job/job.js";
 import { JobCancelSchema, JobExitSchema, JobOutcomeSchema, readJson, writeJson, type JobOutcome, type JobStarted } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { serverRuns } from "../job/server-identity.js";
 import type { Launcher } from "../launch/launcher.js";
-import type { TmuxServers } from "../launch/tmux-servers.js";
 import { waitForExitMarker } from "../output/job-output.js";
 import type { RunLedger } from "../restart/runs.js";
 import { findLeftovers } from "./leftovers.js";
 import { decideOutcome } from "./outcome.js";
 import { isProcessAlive } from "../procfs.js";
+import type { CoreBase } from "../parts.js";
 
 const EXIT_MARKER_WAIT_MS = 1000;
 /** How long a pipe may take to drain after the job ended before it is closed anyway. */
 const PIPE_DRAIN_WAIT_MS = 30_000;
 
-export interface FinalizerDeps {
-  registry: JobRegistry;
-  servers: TmuxServers;
+export interface FinalizerDeps extends CoreBase {
   runs: RunLedger;
+  /** Its environment deliveries end with the job. */
   launcher: Launcher;
-  debug: DebugLog;
-  /** Watching statuses only: the log is not read, so the end marker is not waited for. */
-  observeOnly: boolean;
 }
 
 export class Finalizer {

@@ -3,18 +3,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit from "p-limit";
 import { killWindow } from "../../tmux/windows.js";
-import type { CoreConfig } from "../config.js";
 import { describeError } from "../errors.js";
 import type { Job } from "../job/job.js";
 import { writeJson, type JobStatus } from "../job/job-files.js";
 import { serverRuns } from "../job/server-identity.js";
-import type { TmuxServers } from "../launch/tmux-servers.js";
 import type { Restarter } from "../restart/restart.js";
 import type { RunLedger } from "../restart/runs.js";
 import type { Finalizer } from "./finalizer.js";
 import { jobProcessesOf } from "./job-processes.js";
 import type { ProcessSummary } from "../procfs.js";
 import { killJobProcesses } from "./process-tree.js";
+import type { CoreBase } from "../parts.js";
 
 const EXIT_FILE_WAIT_MS = 1500;
 /** A kill waits at most this long for cancel.json before it signals anyway. */
@@ -37,9 +36,7 @@ export interface KillReport {
   recordErrors?: string[];
 }
 
-export interface KillerDeps {
-  config: CoreConfig;
-  servers: TmuxServers;
+export interface KillerDeps extends CoreBase {
   runs: RunLedger;
   finalizer: Finalizer;
   /** A restart under way finishes first; automatic restarts stop. */

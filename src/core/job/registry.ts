@@ -20,6 +20,11 @@ export interface ManagerEvents {
   line: [jobId: string, line: string, lineNo: number];
 }
 
+/** Something that raises ManagerEvents (the manager), for helpers that only listen. */
+export interface ManagerEventSource {
+  on<E extends keyof ManagerEvents>(event: E, listener: (...args: ManagerEvents[E]) => void): () => void;
+}
+
 /** Events between the core's parts (not for callers of the manager). */
 export interface RegistryEvents {
   /** A job's log tailer read a notify marker; notify/notifications.ts decides who delivers it. */

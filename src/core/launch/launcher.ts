@@ -3,8 +3,6 @@
 // Restarts start their new runs through the same pieces (startWindow, offerEnvironment).
 import { promises as fs } from "node:fs";
 import { killWindow, type StartedWindow } from "../../tmux/windows.js";
-import type { CoreConfig } from "../config.js";
-import type { DebugLog } from "../debug.js";
 import { jobProcessesOf, paneStartTimeOf } from "../end/job-processes.js";
 import { killJobProcesses } from "../end/process-tree.js";
 import { isProcessAlive } from "../procfs.js";
@@ -12,23 +10,18 @@ import { describeError, JobStartError } from "../errors.js";
 import { newJobId, windowNameFor } from "../job/ids.js";
 import type { Job, JobView } from "../job/job.js";
 import { JobPaths, writeFileAtomic, writeJson, type JobMeta } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { LogCap } from "../output/log-cap.js";
 import type { JobWatch } from "../sync/job-watch.js";
 import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
-import type { TmuxServers } from "./tmux-servers.js";
 import { wrapperScript } from "./wrapper.js";
+import type { CoreBase } from "../parts.js";
 
 /** A job whose folder exists but never got a window is given up on after this long. */
 export const START_TIMEOUT_MS = 30_000;
 
-export interface LauncherDeps {
-  config: CoreConfig;
-  registry: JobRegistry;
-  servers: TmuxServers;
+export interface LauncherDeps extends CoreBase {
   watch: JobWatch;
-  debug: DebugLog;
   /** This process's environment (options.env): what jobs start from, and restarts too. */
   baseEnv: NodeJS.ProcessEnv;
 }

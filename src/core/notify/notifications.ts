@@ -2,17 +2,14 @@
 // or after it died the one successor that claimed it (notify-claim.ts), which first re-raises
 // every marker after the job's notify cursor. Also the delivery record (notifications.jsonl).
 import { promises as fs } from "node:fs";
-import type { DebugLog } from "../debug.js";
 import { isProcessAlive } from "../procfs.js";
 import type { Job, JobView } from "../job/job.js";
 import { writeFileAtomicSync } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { resolveNotifyHolder } from "./notify-claim.js";
 import { scanNotifyMarkers } from "./notify-scan.js";
+import type { CoreBase } from "../parts.js";
 
-export interface NotificationsDeps {
-  registry: JobRegistry;
-  debug: DebugLog;
+export interface NotificationsDeps extends CoreBase {
   /** How far the job's markers are already in its chat session (see ManagerOptions.notifyDeliveredUpTo). */
   deliveredUpTo: ((job: JobView) => Promise<number | undefined>) | undefined;
 }

@@ -14,39 +14,31 @@
 // quick successive changes of one file).
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { CoreConfig } from "../config.js";
-import type { DebugLog } from "../debug.js";
 import { describeError, InvalidInputError } from "../errors.js";
 import type { Job, JobView } from "../job/job.js";
 import {
   JobOutcomeSchema, JobStartedSchema, readJson, RestartStateSchema, writeJson,
   type JobOutcome, type JobStatus, type RestartState,
 } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { killJobProcesses } from "../end/process-tree.js";
 import { isProcessAlive } from "../procfs.js";
 import type { Finalizer } from "../end/finalizer.js";
 import type { Launcher } from "../launch/launcher.js";
-import type { TmuxServers } from "../launch/tmux-servers.js";
 import { ensureLoaded, waitForExitMarker } from "../output/job-output.js";
 import { backoffMs, wantsAutoRestart } from "./restart-policy.js";
 import type { RunLedger } from "./runs.js";
 import { wrapperScript } from "../launch/wrapper.js";
 import { jobProcessesOf } from "../end/job-processes.js";
 import { adoptIfOrphaned, startNewRun } from "./new-run.js";
+import type { CoreBase } from "../parts.js";
 
 /** The parts of the core a restart works with (each an object of its own; none calls back into the manager). */
-export interface RestarterDeps {
-  config: CoreConfig;
-  registry: JobRegistry;
-  servers: TmuxServers;
+export interface RestarterDeps extends CoreBase {
   runs: RunLedger;
   /** Starts the new run: its environment, its window when the old one is gone. */
   launcher: Launcher;
   /** Records the end of a run (a failed restart, a new run that ended at once). */
   finalizer: Finalizer;
-  debug: DebugLog;
-  observeOnly: boolean;
 }
 
 /** What a restart did. */

@@ -3,34 +3,26 @@
 // timer for ends that leave no file, and a refresh before each read.
 import { promises as fs } from "node:fs";
 import { repipePane } from "../../tmux/windows.js";
-import type { CoreConfig } from "../config.js";
-import type { DebugLog } from "../debug.js";
 import type { Finalizer } from "../end/finalizer.js";
 import { isProcessAlive, isSameProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, readJson } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { serverRuns } from "../job/server-identity.js";
 import { START_TIMEOUT_MS, type Launcher } from "../launch/launcher.js";
-import type { TmuxServers } from "../launch/tmux-servers.js";
 import type { Notifications } from "../notify/notifications.js";
 import { ensureLoaded } from "../output/job-output.js";
 import { logProblem } from "../output/log-problem.js";
 import type { Restarter } from "../restart/restart.js";
 import type { RunLedger } from "../restart/runs.js";
 import type { JobFileEvent } from "./state-watcher.js";
+import type { CoreBase } from "../parts.js";
 
-export interface JobSyncDeps {
-  config: CoreConfig;
-  registry: JobRegistry;
-  servers: TmuxServers;
+export interface JobSyncDeps extends CoreBase {
   runs: RunLedger;
   launcher: Launcher;
   finalizer: Finalizer;
   restarter: Restarter;
   notifications: Notifications;
-  debug: DebugLog;
-  observeOnly: boolean;
 }
 
 export class JobSync {

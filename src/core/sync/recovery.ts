@@ -4,8 +4,6 @@
 import { promises as fs } from "node:fs";
 import { TmuxError } from "../../tmux/errors.js";
 import { listPanes, type PaneRow } from "../../tmux/windows.js";
-import type { CoreConfig } from "../config.js";
-import type { DebugLog } from "../debug.js";
 import type { Finalizer } from "../end/finalizer.js";
 import type { Killer } from "../end/killer.js";
 import { scanMarkedProcesses, type MarkedProcess } from "../end/marker-scan.js";
@@ -14,24 +12,18 @@ import { isProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import { JOB_ID_PATTERN, windowNameFor } from "../job/ids.js";
 import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJson, type JobMeta, type JobStarted } from "../job/job-files.js";
-import type { JobRegistry } from "../job/registry.js";
 import { serverRuns } from "../job/server-identity.js";
 import { START_TIMEOUT_MS } from "../launch/launcher.js";
-import type { TmuxServers } from "../launch/tmux-servers.js";
 import { ensureLoaded } from "../output/job-output.js";
 import type { Restarter } from "../restart/restart.js";
 import { NEVER_STARTED, type JobSync } from "./job-sync.js";
+import type { CoreBase } from "../parts.js";
 
-export interface RecoveryDeps {
-  config: CoreConfig;
-  registry: JobRegistry;
-  servers: TmuxServers;
+export interface RecoveryDeps extends CoreBase {
   finalizer: Finalizer;
   killer: Killer;
   restarter: Restarter;
   sync: JobSync;
-  debug: DebugLog;
-  observeOnly: boolean;
 }
 
 /** Rebuilds every job from its folder and from tmux; runs once when the manager opens. */
