@@ -59,7 +59,7 @@ function describedRegistry(root: unknown) {
     if (typeof value !== "object" || value === null || seen.has(value)) return;
     seen.add(value);
     if ("_zod" in value) {
-      const schema = value as z.ZodType;
+      const schema = value as ReturnType<typeof z.string> & { meta?: () => unknown; description?: string; _zod: { def: unknown } };
       const meta = typeof schema.meta === "function" ? schema.meta() : undefined;
       const entry = { ...(meta && typeof meta === "object" ? meta : {}), ...(schema.description ? { description: schema.description } : {}) };
       if (Object.keys(entry).length) registry.add(schema, entry);

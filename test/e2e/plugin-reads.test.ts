@@ -41,7 +41,7 @@ test("the model reads with since twice (only new lines the second time), types i
         return call("getBackgroundProcess", { processId: id, since: firstCursor });
       case 4:
         secondCursor = nextCursor(results[3]?.content);
-        return call("getBackgroundProcess", { taskId: id, since: secondCursor });
+        return call("getBackgroundProcess", { processId: id, since: secondCursor });
       case 5:
         return call("sendProcessInput", { processId: id, keys: ["C-c"] });
       case 6:

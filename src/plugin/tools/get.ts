@@ -16,16 +16,14 @@ export const MAX_READ_LINES = 2000;
 export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "Show one background process: status (running/completed/failed/cancelled with exit code or error), command, times, the tmux attach command, and its output (stdout and stderr merged, terminal escapes removed): by default the last 100 lines.",
-      "Every result ends the output header with `next read since=N`: pass since=N next time to get only the lines printed after this read (nothing is skipped or repeated; older output is read from the log file on disk).",
-      "grep filters the lines shown (RE2 syntax, `(?i)` ignores case) without moving past unsearched output.",
-      "Use it to check whether a server is up, read test or build output, or see why a process failed.",
+      "Show a process: status, exit code, details and its last `lines` (100) of output.",
+      "Pass since=N from `next read since=N` to get only newer lines. grep: RE2 filter, (?i) ignores case.",
     ].join(" "),
     args: {
       ...processIdArgs,
-      lines: z.number().int().min(1).max(MAX_READ_LINES).optional().describe(`How many lines: the last N (default 100), or with since the first N from that line on. 1-${MAX_READ_LINES}.`),
-      since: z.number().int().min(0).optional().describe("Line number to read from: the `next read since=N` of your previous read, to get only new output. 1 = from the start of the log."),
-      grep: z.string().min(1).max(GREP_MAX_CHARS).optional().describe("Only show lines matching this regular expression (RE2: no lookaround/backreferences), e.g. \"(?i)error|warn\"."),
+      lines: z.number().optional(),
+      since: z.number().optional(),
+      grep: z.string().optional(),
     },
     async execute(args, ctx) {
       const id = requireProcessId(args);
