@@ -105,9 +105,9 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
     assert.equal(observer.get(optedOutId).status, "completed");
 
     await fs.writeFile(goFile, "");
-    const notified = await fake.waitForRequest((req) => lastUserText(req).includes("Process ended by itself"), 30_000);
+    const notified = await fake.waitForRequest((req) => lastUserText(req).includes("ended by itself"), 30_000);
     const text = lastUserText(notified);
-    assert.match(text, new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: background process "finisher" \\(id ${finisherId}\\) ended by itself:\\n> Process ended by itself: failed: exited with code 3\\n> exit code 3, runtime \\d+s\\n> last output \\(lines 4-13\\):\\n> step 4\\n`));
+    assert.match(text, new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: background process "finisher" \\(id ${finisherId}\\) ended by itself:\\n> failed: exited with code 3, after \\d+s\\n> next: getBackgroundProcess \\{"processId":"${finisherId}","since":1,"grep":"\\(\\?i\\)error\\|fail"\\} searches its whole log for errors\\n> last output \\(lines 4-13\\):\\n> step 4\\n`));
     // The quoted output, then the synthetic note (sent to the model as a second text part).
     assert.ok(text.endsWith(`> step 12\n> tests failed${NOTIFY_NOTE}`), text);
 

@@ -1,16 +1,14 @@
 // getBackgroundProcess: one process's details and its output, free of terminal escapes: the
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import { GREP_MAX_CHARS } from "../../core/grep.js";
+import { validateReadArgs } from "../../core/read-args.js";
 import { formatAttach, formatJobDetails } from "../format.js";
+import { formatPollHeader } from "../format-poll.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
 const z = tool.schema;
-
-/** Most lines one read returns: the size of the in-memory buffer. */
-export const MAX_READ_LINES = 2000;
 
 /** The tool definition: details plus a read (tail, since cursor, grep) of the output. */
 export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
@@ -27,12 +25,13 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
     },
     async execute(args, ctx) {
       const id = requireProcessId(args);
+      const { lines = 100, since } = validateReadArgs(args);
       const manager = await deps.manager();
       const job = projectJob(manager, id, ctx.directory);
-      const lines = args.lines ?? 100;
-      const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
-      const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));
-      const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
+      const output = await manager.output(id, { lines, since, grep: args.grep });
+      // A poll with since already knows the job: one line of who and how it is, then the new lines.
+      const details = since === undefined ? formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id))) : formatPollHeader(manager.get(id));
+      const read = formatRead(output, { lines, since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
         title: `${job.name} (${job.id}) ${job.status}`,
