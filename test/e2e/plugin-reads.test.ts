@@ -104,7 +104,7 @@ test("compacting a session reminds the summary of its running jobs", { timeout: 
     await eventually(async () => (await server.client.session.status({})).data?.[sessionId] === undefined, 30_000, "the session idle");
 
     await server.client.session.summarize({ path: { id: sessionId }, body: { providerID: "fake", modelID: "fake-model" } });
-    const compaction = await fake.waitForRequest((req) => JSON.stringify(req.messages).includes("Background processes (opencode-bg) still running"), 30_000);
+    const compaction = await fake.waitForRequest((req) => JSON.stringify(req.messages).includes("Background processes (opencode-bg)"), 30_000);
     const text = compaction.messages.map(messageText).join("\n");
     assert.match(text, new RegExp(`- ${jobId} "api-server" running \\S+ \\| last line: server up on 4321`));
     await server.stop();
