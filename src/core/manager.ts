@@ -491,7 +491,7 @@ export class JobManager {
   async send(id: string, input: { text?: string; keys?: readonly string[]; enter?: boolean }): Promise<void> {
     const job = this.require(id);
     validateSendInput(input);
-    if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
+    if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input (restartProcess runs it again).`);
     try {
       await sendToPane(this.tmuxFor(job.started), job.started.paneId, input);
     } catch (error) {

@@ -2,12 +2,14 @@
 // hooks. Default export { id, server }, which OpenCode calls as server(input, options).
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin";
 import { loadPluginOptions } from "./options.js";
+import { reportOptionWarnings } from "./unknown-options.js";
 import { PluginRuntime } from "./runtime.js";
 import { pluginTools } from "./tools/index.js";
 import { compactionHook } from "./compaction.js";
 
 const server: Plugin = async (input, rawOptions) => {
-  const { options, error } = loadPluginOptions(rawOptions);
+  const { options, error, warnings } = loadPluginOptions(rawOptions);
+  reportOptionWarnings(input.client, warnings);
   const runtime = new PluginRuntime(input, options, error);
   const deps = { manager: () => runtime.manager(), defaults: { notifyOnExit: runtime.options.notifyOnExit } };
   const hooks: Hooks = {

@@ -23,7 +23,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
     description: [
       "Run a shell command in the background, in its own tmux window (dev server, watcher, long build or test).",
       "Returns id, status, attach command, first output; then use waitForProcess, getBackgroundProcess, sendProcessInput, restartProcess, killProcesses.",
-      "It ends when its session is deleted or OpenCode exits, unless global.",
+      "It ends when its session is deleted or OpenCode exits, unless global. cwd is relative to the project.",
       "until/pattern/port/timeoutMs: wait as waitForProcess. notifyOnExit: a message when it ends by itself. restart \"on-failure\": rerun up to maxRestarts (5).",
       "A printed `OPENCODE_NOTIFY: text` line messages this session.",
     ].join(" "),
@@ -35,7 +35,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       cwd: z.string().optional(),
       env: z.record(z.string(), z.string()).optional(),
       notifyOnExit: z.boolean().optional(),
-      restart: z.enum(["never", "on-failure"]).optional(),
+      restart: z.string().optional(),
       maxRestarts: z.number().optional(),
       ...waitArgs,
     },
@@ -54,7 +54,8 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         notifyOnExit: args.notifyOnExit ?? deps.defaults?.notifyOnExit,
         cwd,
         env: args.env,
-        restart: args.restart,
+        // Any string: the core's validateRestartPolicy names the two values.
+        restart: args.restart as CreateJobInput["restart"],
         maxRestarts: args.maxRestarts,
       };
       // The core's checks before anyone is asked (the cwd is checked after its permission, below).
