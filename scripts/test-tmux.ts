@@ -21,7 +21,7 @@ const TMUX_SUITES = ["integration", "safety", "e2e"];
  * Files whose subject does not change with tmux (npm installs, the notifier's rationing clock):
  * they run once, on the system tmux, which keeps the CI matrix inside its time.
  */
-const SYSTEM_TMUX_ONLY = new Set(["fresh-install.test.ts", "packed-install.test.ts", "notify-cost-guard.test.ts"]);
+const SYSTEM_TMUX_ONLY = new Set(["fresh-install.test.ts", "packed-install.test.ts", "notify-cost-guard.test.ts", "tool-size.test.ts"]);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const buildsDir = path.resolve(root, process.env.OPENCODE_BG_TMUX_BUILDS || "../shared/tools/tmux");

@@ -18,10 +18,17 @@ export function exitNoticeDue(job: JobView): boolean {
   return job.notifyOnExit && !job.endedByRequest && job.sessionId !== undefined && TERMINAL_STATUSES.includes(job.status);
 }
 
-/** Status, exit code, runtime and the last lines, cut to `maxChars` by dropping the oldest lines first. */
+/**
+ * Status with the exit code named once, runtime, on failure the next call to make, and the last
+ * lines, cut to `maxChars` by dropping the oldest lines first. The prompt's frame already says the
+ * process ended by itself and names it.
+ */
 export function buildExitNotice(job: JobView, tail: OutputRead, maxChars: number, now = Date.now()): string {
-  const exit = job.exitCode === undefined ? "no exit code" : `exit code ${job.exitCode}${job.signal ? ` (${job.signal})` : ""}`;
-  const head = [`Process ended by itself: ${formatStatus(job)}`, `${exit}, runtime ${formatDuration(runtimeOf(job, now))}`];
+  const status = formatStatus(job);
+  // formatStatus says "exit 0" / "exited with code 2"; a code it leaves out (Ctrl-C: 130) is added.
+  const named = job.exitCode === undefined || new RegExp(`\\b(?:code|exit) ${job.exitCode}\\b`).test(status);
+  const head = [`${status}${named ? "" : `, exit code ${job.exitCode}${job.signal ? ` (${job.signal})` : ""}`}, after ${formatDuration(runtimeOf(job, now))}`];
+  if (job.status === "failed") head.push(`next: ${nextCallAfterFailure(job.id)} searches its whole log for errors`);
   const lines = tail.lines.slice(-EXIT_NOTICE_LINES).map((line) => ({ no: line.no, text: truncate(line.text, LINE_CHARS) }));
   if (tail.pending) lines.push({ no: tail.next, text: truncate(tail.pending, LINE_CHARS) });
   const render = (kept: typeof lines) => {
@@ -36,4 +43,9 @@ export function buildExitNotice(job: JobView, tail: OutputRead, maxChars: number
     text = render(kept);
   }
   return text.length > maxChars ? truncate(text, maxChars) : text;
+}
+
+/** The getBackgroundProcess call that finds a failure's errors (its real argument names). */
+export function nextCallAfterFailure(id: string): string {
+  return `getBackgroundProcess ${JSON.stringify({ processId: id, since: 1, grep: "(?i)error|fail" })}`;
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import type { CoreConfigInput } from "../core/config.js";
+import { unknownOptionWarnings } from "./unknown-options.js";
 
 export const PluginOptionsSchema = z
   .object({
@@ -59,10 +60,12 @@ export function coreConfigFrom(options: PluginOptions): Partial<CoreConfigInput>
  * Like parsePluginOptions, but never throws: bad options give the defaults plus the error, so
  * the plugin still loads and every tool explains what to fix instead of silently vanishing.
  */
-export function loadPluginOptions(raw: unknown): { options: PluginOptions; error?: Error } {
+export function loadPluginOptions(raw: unknown): { options: PluginOptions; error?: Error; warnings: string[] } {
+  // Unknown names (typos) are kept by .loose() and would be silently ignored: name them instead.
+  const warnings = unknownOptionWarnings(raw, Object.keys(PluginOptionsSchema.shape));
   try {
-    return { options: parsePluginOptions(raw) };
+    return { options: parsePluginOptions(raw), warnings };
   } catch (error) {
-    return { options: parsePluginOptions({}), error: error instanceof Error ? error : new Error(String(error)) };
+    return { options: parsePluginOptions({}), error: error instanceof Error ? error : new Error(String(error)), warnings };
   }
 }

@@ -109,7 +109,7 @@ test("a global job started by one OpenCode is listed, read and still notifies it
       return { toolCalls: [{ name: "createBackgroundProcess", args: { command, name: "survivor", global: true } }] };
     }
     if (turn === 2) return { toolCalls: [{ name: "listBackgroundProcesses", args: {} }] };
-    if (turn === 3) return { toolCalls: [{ name: "getBackgroundProcess", args: { taskId: jobId } }] };
+    if (turn === 3) return { toolCalls: [{ name: "getBackgroundProcess", args: { processId: jobId } }] };
     return { text: "ok" };
   };
   await withOpencode(script, {}, async ({ fake, opencode, jobs }) => {

@@ -41,7 +41,7 @@ test("the model reads with since twice (only new lines the second time), types i
         return call("getBackgroundProcess", { processId: id, since: firstCursor });
       case 4:
         secondCursor = nextCursor(results[3]?.content);
-        return call("getBackgroundProcess", { taskId: id, since: secondCursor });
+        return call("getBackgroundProcess", { processId: id, since: secondCursor });
       case 5:
         return call("sendProcessInput", { processId: id, keys: ["C-c"] });
       case 6:
@@ -104,7 +104,7 @@ test("compacting a session reminds the summary of its running jobs", { timeout: 
     await eventually(async () => (await server.client.session.status({})).data?.[sessionId] === undefined, 30_000, "the session idle");
 
     await server.client.session.summarize({ path: { id: sessionId }, body: { providerID: "fake", modelID: "fake-model" } });
-    const compaction = await fake.waitForRequest((req) => JSON.stringify(req.messages).includes("Background processes (opencode-bg) still running"), 30_000);
+    const compaction = await fake.waitForRequest((req) => JSON.stringify(req.messages).includes("Background processes (opencode-bg)"), 30_000);
     const text = compaction.messages.map(messageText).join("\n");
     assert.match(text, new RegExp(`- ${jobId} "api-server" running \\S+ \\| last line: server up on 4321`));
     await server.stop();

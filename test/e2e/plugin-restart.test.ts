@@ -17,7 +17,7 @@ test("the model restarts a running job and reads it: same window, new process, l
       case 1:
         jobId = processIdFrom(fake.toolResults()[0]?.content);
         return { toolCalls: [{ name: "restartProcess", args: { processId: jobId } }] };
-      case 2: return { toolCalls: [{ name: "getBackgroundProcess", args: { taskId: jobId } }] };
+      case 2: return { toolCalls: [{ name: "getBackgroundProcess", args: { processId: jobId } }] };
       case 3: return { toolCalls: [{ name: "listBackgroundProcesses", args: {} }] };
       default: return { text: "Restarted." };
     }

@@ -16,28 +16,30 @@ const lastUserText = (req: ChatRequest) => {
   return last?.role === "user" ? messageText(last) : "";
 };
 
-test("createBackgroundProcess with waitFor: { port } answers once the server accepts connections; bash reaches it at once", { timeout: 120_000 }, async () => {
+test("createBackgroundProcess with until: port answers once the server accepts connections; bash reaches it at once", { timeout: 120_000 }, async () => {
   const port = await freePort();
   // The server takes a second before it listens: without the wait, the query below would fail.
   const server = `node -e 'setTimeout(() => require("http").createServer((q, s) => { console.log(q.method + " " + q.url); s.end("hello after waiting\\n"); }).listen(${port}, "127.0.0.1"), 1000)'`;
   let serverId = "";
   const script = (_req: unknown, { turn, fake }: ScriptContext): ModelStep => {
     switch (turn) {
-      case 0: return { toolCalls: [{ name: "createBackgroundProcess", args: { command: server, name: "slow-server", waitFor: { port }, waitTimeoutMs: 30_000 } }] };
+      case 0: return { toolCalls: [{ name: "createBackgroundProcess", args: { command: server, name: "slow-server", until: "port", port, timeoutMs: 30_000 } }] };
       case 1: return { toolCalls: [{ name: "bash", args: { command: `curl -sS http://127.0.0.1:${port}/api/ready`, description: "Query the server once" } }] };
       case 2:
         serverId = processIdFrom(fake.toolResults()[0]?.content);
-        return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, until: { pattern: "^GET /api/ready$" }, timeoutMs: 30_000 } }] };
-      case 3: return { toolCalls: [{ name: "waitForProcess", args: { taskId: serverId, until: "exit", timeoutMs: 300 } }] };
-      case 4: return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, until: { pattern: "(?=x)" } } }] };
-      case 5: return { toolCalls: [{ name: "createBackgroundProcess", args: { command: "echo must-not-start", waitFor: { pattern: "(?<=x)" } } }] };
+        return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, until: "pattern", pattern: "^GET /api/ready$", timeoutMs: 30_000 } }] };
+      case 3: return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, until: "exit", timeoutMs: 300 } }] };
+      case 4: return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, pattern: "(?=x)" } }] };
+      case 5: return { toolCalls: [{ name: "createBackgroundProcess", args: { command: "echo must-not-start", until: "pattern", pattern: "(?<=x)" } }] };
+      // The old nested shape, stringified as models do: a short answer naming until, not a nested union error.
+      case 6: return { toolCalls: [{ name: "waitForProcess", args: { processId: serverId, until: JSON.stringify({ pattern: "ready" }) } }] };
       default: return { text: "The server is ready and answered." };
     }
   };
   await withOpencode(script, {}, async ({ opencode, jobs }) => {
     const result = await opencode.run("Start the server, wait until it is ready, then query it.", { timeoutMs: 90_000 });
     assert.equal(result.exitCode, 0, result.stderr);
-    const [create, bash, waitLine, waitExit, badPattern, badCreate] = result.toolUses();
+    const [create, bash, waitLine, waitExit, badPattern, badCreate, stringified] = result.toolUses();
     if (process.env.OBG_SHOW) console.log(result.toolUses().map((use) => `>>> ${use.tool} ${JSON.stringify(use.input)}\n${use.output ?? use.error}`).join("\n"));
     assert.equal(create?.status, "completed", create?.error);
     assert.match(String(create?.output), /^id: [0-9a-z]{8}\nname: slow-server\nstatus: running/);
@@ -50,11 +52,15 @@ test("createBackgroundProcess with waitFor: { port } answers once the server acc
     assert.match(String(waitExit?.output), /result: timed out after \d+\.\ds: exit not seen yet; the process is running\. Call waitForProcess again/);
     assert.equal(waitExit?.status, "completed", "a timeout is an answer, not an error");
     assert.equal(badPattern?.status, "error");
-    assert.match(String(badPattern?.error), /until\.pattern is not a valid RE2 regular expression/);
+    assert.match(String(badPattern?.error), /^pattern is not a valid RE2 regular expression/);
     assert.equal(badCreate?.status, "error");
-    assert.match(String(badCreate?.error), /waitFor\.pattern is not a valid RE2 regular expression/);
+    assert.match(String(badCreate?.error), /^pattern is not a valid RE2 regular expression/);
     const observer = await jobs.open({ observeOnly: true });
-    assert.deepEqual(observer.list().map((job) => job.name), ["slow-server"], "a bad waitFor starts nothing");
+    assert.deepEqual(observer.list().map((job) => job.name), ["slow-server"], "a bad wait starts nothing");
+    assert.equal(stringified?.status, "error");
+    assert.match(String(stringified?.error), /^until must be "exit", "pattern" \(with pattern\) or "port" \(with port\); got /);
+    if (process.env.OBG_SHOW) console.log(`stringified until: ${String(stringified?.error).length} chars of error`);
+    assert.ok(String(stringified?.error).length < 600, `a short error, not a nested union one: ${String(stringified?.error)}`);
   });
 });
 
@@ -67,7 +73,7 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
       // No notifyOnExit argument: the plugin option's default (true here) applies.
       case 0: return create({ command: `while [ ! -e '${goFile}' ]; do sleep 0.1; done; for i in $(seq 1 12); do echo "step $i"; done; echo 'tests failed' >&2; exit 3`, name: "finisher" });
       case 1: return create({ command: "sleep 300", name: "to-be-killed", notifyOnExit: true });
-      case 2: return create({ command: "echo quiet; exit 0", name: "opted-out", notifyOnExit: false, waitFor: "exit" });
+      case 2: return create({ command: "echo quiet; exit 0", name: "opted-out", notifyOnExit: false, until: "exit" });
       case 3:
         ids.push(...fake.toolResults().slice(0, 3).map((result) => processIdFrom(result.content)));
         return { toolCalls: [{ name: "killProcesses", args: { processId: ids[1] } }] };
@@ -99,9 +105,9 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
     assert.equal(observer.get(optedOutId).status, "completed");
 
     await fs.writeFile(goFile, "");
-    const notified = await fake.waitForRequest((req) => lastUserText(req).includes("Process ended by itself"), 30_000);
+    const notified = await fake.waitForRequest((req) => lastUserText(req).includes("ended by itself"), 30_000);
     const text = lastUserText(notified);
-    assert.match(text, new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: background process "finisher" \\(id ${finisherId}\\) ended by itself:\\n> Process ended by itself: failed: exited with code 3\\n> exit code 3, runtime \\d+s\\n> last output \\(lines 4-13\\):\\n> step 4\\n`));
+    assert.match(text, new RegExp(`^\\[opencode-bg\\] Automated message from opencode-bg, not from the user: background process "finisher" \\(id ${finisherId}\\) ended by itself:\\n> failed: exited with code 3, after \\d+s\\n> next: getBackgroundProcess \\{"processId":"${finisherId}","since":1,"grep":"\\(\\?i\\)error\\|fail"\\} searches its whole log for errors\\n> last output \\(lines 4-13\\):\\n> step 4\\n`));
     // The quoted output, then the synthetic note (sent to the model as a second text part).
     assert.ok(text.endsWith(`> step 12\n> tests failed${NOTIFY_NOTE}`), text);
 

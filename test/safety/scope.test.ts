@@ -171,7 +171,7 @@ test("projects are isolated: another project's id is unknown to get, send, resta
   await assert.rejects(projectA.call("restartProcess", { processId: foreign.id }), unknown);
   await assert.rejects(projectA.call("waitForProcess", { processId: foreign.id, until: "exit", timeoutMs: 300 }), unknown);
   await assert.rejects(projectA.call("killProcesses", { processId: foreign.id }), unknown);
-  await assert.rejects(projectA.call("killProcesses", { taskId: foreign.id, status: "running" }), unknown);
+  await assert.rejects(projectA.call("killProcesses", { processId: foreign.id, status: "running" }), unknown);
   assert.equal(projectA.asked.length, asksBefore, "no permission was even asked for another project's id");
 
   // Still running, never restarted, nothing typed into it.

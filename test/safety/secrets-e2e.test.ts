@@ -27,7 +27,7 @@ test("secrets e2e: OpenCode's provider key reaches the model's job and its resta
     switch (turn) {
       case 0: return { toolCalls: [{ name: "createBackgroundProcess", args: {
         command: `printf 'key-hash=%s\\n' "$(printf %s "$OPENAI_API_KEY" | sha256sum | cut -d' ' -f1)"`,
-        name: "key-check", env: { CALLER_VALUE: "kept" }, waitFor: "exit", waitTimeoutMs: 30_000 } }] };
+        name: "key-check", env: { CALLER_VALUE: "kept" }, until: "exit", timeoutMs: 30_000 } }] };
       case 1:
         id = processIdFrom(fake.toolResults()[0]?.content);
         return { toolCalls: [{ name: "restartProcess", args: { processId: id } }] };

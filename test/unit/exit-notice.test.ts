@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { decideOutcome } from "../../src/core/end/outcome.js";
 import type { JobView } from "../../src/core/job/job.js";
 import type { OutputRead } from "../../src/core/manager.js";
-import { buildExitNotice, exitNoticeDue } from "../../src/plugin/exit-notice.js";
+import { buildExitNotice, exitNoticeDue, nextCallAfterFailure } from "../../src/plugin/exit-notice.js";
+import { getBackgroundProcessTool } from "../../src/plugin/tools/get.js";
 
 const exit = (exitCode: number, extra: object = {}) => ({ exitCode, endedAt: 900, ownerGone: false, ...extra });
 const view = (extra: Partial<JobView>): JobView => ({
@@ -36,12 +37,25 @@ test("a notice is due only for a finished job that asked for one, has a session 
   assert.equal(exitNoticeDue(view({ status: "running" })), false);
 });
 
-test("the notice gives status, exit code, runtime and the last 10 lines", () => {
+test("the notice names the exit code once, the runtime, on failure the next call, and the last 10 lines", () => {
   const text = buildExitNotice(view({ status: "failed", exitCode: 2, error: "exited with code 2" }), tail(15, 2), 2000);
-  const expected = ["Process ended by itself: failed: exited with code 2", "exit code 2, runtime 12s", "last output (lines 6-15):"];
+  const expected = [
+    "failed: exited with code 2, after 12s",
+    'next: getBackgroundProcess {"processId":"abcd1234","since":1,"grep":"(?i)error|fail"} searches its whole log for errors',
+    "last output (lines 6-15):",
+  ];
   assert.deepEqual(text.split("\n").slice(0, 3), expected);
   assert.deepEqual(text.split("\n").slice(3), Array.from({ length: 10 }, (_, i) => `${i + 6}`.padEnd(2, "x")));
-  assert.match(buildExitNotice(view({}), tail(0), 2000), /completed \(exit 0\)\nexit code 0, runtime 12s\noutput: \(none\)$/);
+  assert.equal(text.match(/\b2\b/g)?.length, 1, "the exit code is named once");
+  assert.match(buildExitNotice(view({}), tail(0), 2000), /^completed \(exit 0\), after 12s\noutput: \(none\)$/);
+  // Ctrl-C in the window: the status does not say the code, so the notice adds it.
+  assert.match(buildExitNotice(view({ status: "cancelled", exitCode: 130, error: "interrupted with Ctrl-C in its tmux window" }), tail(0), 2000), /^cancelled: interrupted with Ctrl-C in its tmux window, exit code 130, after 12s\noutput/);
+});
+
+test("the suggested next call uses getBackgroundProcess's real argument names", () => {
+  const args = Object.keys(getBackgroundProcessTool({ manager: () => Promise.reject(new Error("unused")) }).args);
+  const suggested = JSON.parse(/getBackgroundProcess (\{.*\})/.exec(nextCallAfterFailure("abcd1234"))?.[1] ?? "{}") as Record<string, unknown>;
+  for (const name of Object.keys(suggested)) assert.ok(args.includes(name), `${name} is an argument of getBackgroundProcess`);
 });
 
 test("a notice over the size limit drops its oldest lines first and keeps the newest", () => {

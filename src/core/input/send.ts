@@ -7,7 +7,7 @@ import type { TmuxServers } from "../launch/tmux-servers.js";
 
 /** Types text and/or named keys into the job's pane; a job that is not running, or lost its window, says so. */
 export async function sendInput(job: Job, servers: TmuxServers, input: { text?: string; keys?: readonly string[]; enter?: boolean }): Promise<void> {
-  if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${job.id} is ${job.status}; only a running job takes input.`);
+  if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${job.id} is ${job.status}; only a running job takes input (restartProcess runs it again).`);
   try {
     await sendToPane(servers.for(job.started), job.started.paneId, input);
   } catch (error) {

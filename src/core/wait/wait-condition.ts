@@ -29,7 +29,10 @@ export function isWaitCondition(value: unknown): value is WaitCondition {
   return typeof value === "object" && value !== null && parsedConditions.has(value as WaitCondition);
 }
 
-/** Checks and compiles a condition; throws InvalidInputError naming `field` and the limit. */
+/**
+ * Checks and compiles a condition; throws InvalidInputError naming `field` and the limit. With
+ * `field` "" the parts are named bare ("pattern", "port"), as the tools' flat arguments are.
+ */
 export function parseWaitCondition(input: unknown, field = "until"): WaitCondition {
   if (isWaitCondition(input)) return input;
   const condition = parseUnchecked(input, field);
@@ -48,8 +51,9 @@ function parseUnchecked(input: unknown, field: string): WaitCondition {
   if (hasPattern === hasPort) {
     throw new InvalidInputError(`${field} must have exactly one of "pattern" or "port"; got ${describe(input)}.`);
   }
-  if (hasPort) return { kind: "port", port: parsePort(record.port, `${field}.port`) };
-  return compilePattern(record.pattern, record.ignoreCase, `${field}.pattern`);
+  const prefix = field ? `${field}.` : "";
+  if (hasPort) return { kind: "port", port: parsePort(record.port, `${prefix}port`) };
+  return compilePattern(record.pattern, record.ignoreCase, `${prefix}pattern`);
 }
 
 /** A bounded timeout: default when absent, an error naming the field when out of range. */

@@ -3,7 +3,6 @@
 import { tool } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { InvalidInputError } from "../../core/errors.js";
-import { LIMITS } from "../../core/launch/create-input.js";
 
 export interface ToolDeps {
   /** The manager; rejects with a clear error when it could not be opened. */
@@ -16,15 +15,13 @@ const z = tool.schema;
 
 export const STATUS_VALUES = ["pending", "running", "completed", "failed", "cancelled"] as const;
 
-/** `processId`, with the original plugin's `taskId` accepted as an alias. */
-export const processIdArgs = {
-  processId: z.string().min(1).max(64).optional().describe("The process id, as returned by createBackgroundProcess or listBackgroundProcesses."),
-  taskId: z.string().min(1).max(64).optional().describe("Alias of processId (older prompts use it)."),
-};
+// Arguments are types only: the core checks every limit once and says it in its message (a zod
+// limit here would answer first, with a generic message, and cost the model schema characters).
 
-export const tagsArg = z
-  .array(z.string().min(1).max(LIMITS.tagChars))
-  .max(LIMITS.tags);
+/** `processId`: required wherever a tool acts on one process. */
+export const processIdArgs = { processId: z.string() };
+
+export const tagsArg = z.array(z.string());
 
 /** `sessionId: "all"`: every chat session of the project, asked for on purpose. */
 export const ALL_SESSIONS = "all";
@@ -38,8 +35,9 @@ export function resolveSessionId(value: string | undefined, callingSessionId: st
   return value === "current" ? callingSessionId : value;
 }
 
-export function requireProcessId(args: { processId?: string | undefined; taskId?: string | undefined }): string {
-  const id = args.processId ?? args.taskId;
+/** The id, refused with one message when empty (the schema makes it a string). */
+export function requireProcessId(args: { processId?: string | undefined }): string {
+  const id = args.processId;
   if (!id) throw new InvalidInputError("Give processId (the id from createBackgroundProcess or listBackgroundProcesses).");
   return id;
 }

@@ -1,40 +1,37 @@
 // getBackgroundProcess: one process's details and its output, free of terminal escapes: the
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
-import { GREP_MAX_CHARS } from "../../core/output/grep.js";
+import { validateReadArgs } from "../../core/output/read-args.js";
 import { formatAttach, formatJobDetails } from "../format.js";
+import { formatPollHeader } from "../format-poll.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
 const z = tool.schema;
 
-/** Most lines one read returns: the size of the in-memory buffer. */
-export const MAX_READ_LINES = 2000;
-
 /** The tool definition: details plus a read (tail, since cursor, grep) of the output. */
 export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "Show one background process: status (running/completed/failed/cancelled with exit code or error), command, times, the tmux attach command, and its output (stdout and stderr merged, terminal escapes removed): by default the last 100 lines.",
-      "Every result ends the output header with `next read since=N`: pass since=N next time to get only the lines printed after this read (nothing is skipped or repeated; older output is read from the log file on disk).",
-      "grep filters the lines shown (RE2 syntax, `(?i)` ignores case) without moving past unsearched output.",
-      "Use it to check whether a server is up, read test or build output, or see why a process failed.",
+      "Show a process: status, exit code, details and its last `lines` (100) of output.",
+      "Pass since=N from `next read since=N` to get only newer lines. grep: RE2 filter, (?i) ignores case.",
     ].join(" "),
     args: {
       ...processIdArgs,
-      lines: z.number().int().min(1).max(MAX_READ_LINES).optional().describe(`How many lines: the last N (default 100), or with since the first N from that line on. 1-${MAX_READ_LINES}.`),
-      since: z.number().int().min(0).optional().describe("Line number to read from: the `next read since=N` of your previous read, to get only new output. 1 = from the start of the log."),
-      grep: z.string().min(1).max(GREP_MAX_CHARS).optional().describe("Only show lines matching this regular expression (RE2: no lookaround/backreferences), e.g. \"(?i)error|warn\"."),
+      lines: z.number().optional(),
+      since: z.number().optional(),
+      grep: z.string().optional(),
     },
     async execute(args, ctx) {
       const id = requireProcessId(args);
+      const { lines = 100, since } = validateReadArgs(args);
       const manager = await deps.manager();
       const job = projectJob(manager, id, ctx.directory);
-      const lines = args.lines ?? 100;
-      const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
-      const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));
-      const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
+      const output = await manager.output(id, { lines, since, grep: args.grep });
+      // A poll with since already knows the job: one line of who and how it is, then the new lines.
+      const details = since === undefined ? formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id))) : formatPollHeader(manager.get(id));
+      const read = formatRead(output, { lines, since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
         title: `${job.name} (${job.id}) ${job.status}`,

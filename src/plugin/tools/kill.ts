@@ -6,7 +6,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/job/filters.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { formatKillReports } from "../format.js";
-import { ALL_SESSIONS, processIdArgs, resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
+import { ALL_SESSIONS, resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
 const z = tool.schema;
@@ -20,20 +20,18 @@ export type KillScope =
 export function killProcessesTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "Stop background processes of this project and everything they started (SIGTERM, then SIGKILL after a grace period), then close their tmux windows.",
-      "Select by processId, or by sessionId, status, or tags (any of them); filters combine. At least one is required.",
-      "Without processId or sessionId, filters act on this chat session's processes only; sessionId: \"all\" reaches every session's processes in this project (global ones included), another session's id reaches that session's.",
-      "Returns the scope used and what was killed. An unknown processId is an error and kills nothing.",
+      "Stop processes and their process trees (SIGTERM, then SIGKILL), closing their windows.",
+      "By processId, or by status/tags within this session; sessionId \"all\" or an id widens that.",
     ].join(" "),
     args: {
-      ...processIdArgs,
-      sessionId: z.string().max(200).optional().describe("Whose processes: \"current\" (this session, the default without processId), \"all\" (every session of this project), or a session id."),
-      status: z.enum(STATUS_VALUES).optional().describe("Only processes in this state, e.g. \"running\"."),
-      tags: tagsArg.optional().describe("Kill processes carrying any of these tags."),
+      processId: z.string().optional(),
+      sessionId: z.string().optional(),
+      status: z.enum(STATUS_VALUES).optional(),
+      tags: tagsArg.optional(),
     },
     async execute(args, ctx) {
       const manager = await deps.manager();
-      const id = args.processId ?? args.taskId;
+      const id = args.processId;
       const scope = killScope({ id, sessionId: args.sessionId, status: args.status, tags: args.tags }, ctx.sessionID);
       // Another project's id is unknown here: refused before anything is signalled.
       const named = id ? projectJob(manager, id, ctx.directory) : undefined;

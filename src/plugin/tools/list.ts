@@ -10,13 +10,12 @@ const z = tool.schema;
 export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "List background processes of this project, one line each: id, status, runtime, name, tags, scope and the last output line.",
-      "All chat sessions' processes by default; filter by sessionId (\"current\" = this chat session, \"all\" = every session, the default), status, or tags (a process matches if it has any of them).",
+      "List this project's background processes, one line each. Filters: sessionId (\"current\" or an id; default all), status, tags (any).",
     ].join(" "),
     args: {
-      sessionId: z.string().max(200).optional().describe("Only processes started by this chat session; \"current\" means this one, \"all\" (the default) every session of this project."),
-      status: z.enum(STATUS_VALUES).optional().describe("Only processes in this state."),
-      tags: tagsArg.optional().describe("Only processes carrying at least one of these tags."),
+      sessionId: z.string().optional(),
+      status: z.enum(STATUS_VALUES).optional(),
+      tags: tagsArg.optional(),
     },
     async execute(args, ctx) {
       const manager = await deps.manager();

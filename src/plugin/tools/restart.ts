@@ -15,9 +15,7 @@ const FIRST_OUTPUT_WAIT_MS = 400;
 export function restartProcessTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "Restart a background process (running or finished) with the same command, working directory, environment, name and tags, in the same tmux window.",
-      "The old process and everything it started are stopped first (SIGTERM, then SIGKILL after a grace period); the output log continues after a separator line.",
-      "Use it after changing code or config of a dev server or watcher, or to re-run a finished build or test job. Returns the details, the restart count and the new run's first output.",
+      "Rerun a process, running or ended, in its window with the same command, cwd and env; stops the old process tree first, the log continues.",
     ].join(" "),
     args: { ...processIdArgs },
     async execute(args, ctx) {

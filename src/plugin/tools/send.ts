@@ -2,7 +2,6 @@
 // Ctrl-C) through tmux send-keys, then show what it printed in reply.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
-import { INPUT_LIMITS } from "../../core/input/send-input.js";
 import { waitForOutput } from "../../core/wait/output-arrival.js";
 import { formatStatus } from "../format.js";
 import { formatRead } from "../format-read.js";
@@ -20,15 +19,14 @@ const REPLY_LINES = 50;
 export function sendProcessInputTool(deps: ToolDeps): ToolDefinition {
   return tool({
     description: [
-      "Type into a running background process, as a person at its terminal would: answer a prompt (\"y\"), send a line to a REPL or server console, or press keys such as C-c (interrupt), C-d (end of input), Escape, Up.",
-      "text is typed literally, then Enter is pressed (unless enter: false); keys are pressed after the text, in order.",
-      `Each text line is at most ${INPUT_LIMITS.lineBytes} bytes. Returns the process status and the output printed right after the input, with the cursor for getBackgroundProcess since.`,
+      "Type into a running process's terminal: text as typed, then keys (tmux names: C-c, C-d, Escape, Up...), then Enter (default with text; enter: false skips it).",
+      "Returns the output printed in reply.",
     ].join(" "),
     args: {
       ...processIdArgs,
-      text: z.string().max(INPUT_LIMITS.textBytes).optional().describe("Text to type, e.g. \"y\" or \"print(1+1)\". Newlines separate lines."),
-      keys: z.array(z.string().min(1).max(32)).max(INPUT_LIMITS.keys).optional().describe("tmux key names pressed after the text, e.g. [\"C-c\"], [\"Up\", \"Enter\"], [\"Escape\"]."),
-      enter: z.boolean().optional().describe("Press Enter after the text. Default true when text is given, false otherwise."),
+      text: z.string().optional(),
+      keys: z.array(z.string()).optional(),
+      enter: z.boolean().optional(),
     },
     async execute(args, ctx) {
       const id = requireProcessId(args);
