@@ -39,6 +39,8 @@ import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
 import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
+import { InputWaits, type InputWait } from "./input-wait.js";
+import { markWaiting, unmarkWaiting } from "../tmux/input-mark.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
@@ -51,6 +53,8 @@ export interface ManagerEvents {
   notify: [job: JobView, message: string, position: number];
   /** A complete output line (clean text) with its absolute line number. */
   line: [jobId: string, line: string, lineNo: number];
+  /** A running job waits for input (input-wait.ts); raised once, by one instance, per prompt. */
+  inputWait: [job: JobView, wait: InputWait];
 }
 
 export interface ManagerOptions {
@@ -152,6 +156,8 @@ export class JobManager {
   private readonly envDeliveries = new Map<string, EnvDelivery>();
   /** Keeps a spare FIFO in the state dir so create does not wait for mkfifo. */
   private readonly fifos: FifoMaker;
+  /** The waiting-for-input alarm of every job (input-wait.ts). */
+  private readonly inputWaits: InputWaits;
 
   private constructor(options: ManagerOptions) {
     this.observeOnly = options.observeOnly ?? false;
@@ -184,6 +190,19 @@ export class JobManager {
       waitForExitMarker: (job, timeoutMs) => this.waitForExitMarker(job, timeoutMs),
       finish: (job, outcome) => this.finish(job, outcome),
       emitStatus: (job) => this.emitStatus(job),
+    });
+    this.inputWaits = new InputWaits({
+      waitMs: this.config.inputWaitMs,
+      // Raised by an instance that delivers the job's notifications (any listener, for a job without a session).
+      raises: async (job) => !this.observeOnly && this.emitter.listenerCount("inputWait") > 0 && (!job.meta.sessionId || (await this.claimNotifications(job.id))),
+      onRaise: (job, wait) => this.emitter.emit("inputWait", job.view(this.instanceId), wait),
+      onChange: (job) => this.emitStatus(job),
+      mark: async (job, wait) => {
+        if (!job.started || !serverRuns(job.started)) return;
+        const tmux = this.tmuxFor(job.started);
+        await (wait ? markWaiting(tmux, job.started.windowId, `"${job.meta.name}" (${job.id}) waits for input: ${wait.prompt}`) : unmarkWaiting(tmux, job.started.windowId));
+      },
+      debug: this.debug,
     });
   }
 
@@ -494,6 +513,7 @@ export class JobManager {
     if (job.status !== "running" || !job.started) throw new InvalidInputError(`job ${id} is ${job.status}; only a running job takes input.`);
     try {
       await sendToPane(this.tmuxFor(job.started), job.started.paneId, input);
+      this.inputWaits.inputSent(job);
     } catch (error) {
       if (error instanceof TmuxTargetGoneError || error instanceof TmuxServerGoneError) {
         throw new InvalidInputError(`job ${id}'s tmux window is gone; it cannot take input.`);
@@ -743,6 +763,7 @@ export class JobManager {
     // No notify cursor to save here: it moves when a marker is handled (notificationsHandled).
     for (const job of this.jobs.values()) job.tailer.close();
     this.restarts.close();
+    this.inputWaits.close();
     this.tmux.close();
     for (const client of this.otherServers.values()) client.close();
     await this.watcher?.close();
@@ -767,6 +788,10 @@ export class JobManager {
       maxChars: this.config.ringChars,
       events: {
         onLine: (line, lineNo) => this.emitter.emit("line", meta.id, line, lineNo),
+        onReadEnd: () => {
+          const job = this.jobs.get(meta.id);
+          if (job) this.inputWaits.afterRead(job);
+        },
         onNotify: (message, end) => {
           const job = this.jobs.get(meta.id);
           if (!job?.isActive) return;
@@ -982,6 +1007,9 @@ export class JobManager {
       case "log-failed":
         if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
         return;
+      case "input-wait":
+        if (job) void this.inputWaits.fileChanged(job, !this.observeOnly).catch(() => undefined);
+        return;
       case "removed":
         if (!job) return;
         if (job.isActive && job.started) {
@@ -1154,6 +1182,7 @@ export class JobManager {
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
         if (!this.observeOnly) await this.ensureLoaded(job);
+        await this.inputWaits.fileChanged(job, !this.observeOnly);
         await this.checkLogWriter(job);
         // The wrapper wrote exit.json and is in its last moment (or a guard still holds the pane).
         if (await this.hasCurrentExit(job)) ending.push(this.finalize(job).catch(() => undefined));

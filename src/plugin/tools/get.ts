@@ -4,6 +4,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { GREP_MAX_CHARS } from "../../core/grep.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
+import { formatInputWait } from "../input-wait-notice.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
@@ -33,7 +34,8 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const job = projectJob(manager, id, ctx.directory);
       const lines = args.lines ?? 100;
       const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
-      const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));
+      const view = manager.get(id);
+      const details = [formatJobDetails(view, formatAttach(manager.attachCommand(id))), ...formatInputWait(view)].join("\n");
       const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
