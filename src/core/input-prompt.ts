@@ -19,6 +19,8 @@ const MAX_PROMPT_CHARS = 500;
 
 /** True for `Proceed? (y/N) `, `Password: `, `>>> ` and the like; false for progress and blank lines. */
 export function looksLikePrompt(line: string): boolean {
+  // Length first: this runs after every read of a busy log, on its unfinished last line.
+  if (line.length > MAX_PROMPT_CHARS * 4) return false;
   const text = stripAnsi(line);
   if (text.trim() === "" || text.length > MAX_PROMPT_CHARS) return false;
   if (ASKS.some((pattern) => pattern.test(text))) return true;

@@ -31,7 +31,7 @@ describe("waiting for input", () => {
   test("a y/N prompt raises one alarm within 5 s; y + Enter typed in the window clears it and the job goes on; a later prompt raises it again", async () => {
     const command = `read -p "Proceed? (y/N) " a; echo "got $a"; read -p "Password: " b; echo "done"; sleep 300`;
     const job = await manager.create({ command, name: "asker" });
-    const shown = await eventually(async () => (await manager.output(job.id, { lines: 1 })).pending === "Proceed? (y/N) " && Date.now(), 10_000, "the prompt");
+    const shown = await eventually(async () => (await manager.output(job.id, { lines: 1 })).pending === "Proceed? (y/N) " ? Date.now() : undefined, 10_000, "the prompt");
     const first = await eventually(() => raisedFor(job.id)[0], 5_000, "the alarm");
     assert.ok(first.at - shown < 5_000, `alarm after ${first.at - shown} ms`);
     assert.equal(first.wait.prompt, "Proceed? (y/N) ");
