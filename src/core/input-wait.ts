@@ -130,8 +130,11 @@ export class InputWaits {
     await writeJson(inputWaitFile(job.paths.dir), wait).catch(() => undefined);
     await removeOlderClaims(job.paths.dir, position);
     this.deps.onChange(job);
-    this.deps.onRaise(job, wait);
+    // The person's marks first (a few ms), so whoever hears the event finds the window marked.
     await this.deps.mark(job, wait).catch((error) => this.deps.debug("input wait mark failed", { jobId: job.id, error: String(error) }));
+    if (job.inputWait === wait) this.deps.onRaise(job, wait);
+    // Answered while the marks went on: an unmark may have run first, so take them off again.
+    else if (!job.inputWait) await this.deps.mark(job, undefined).catch(() => undefined);
   }
 
   /** Output went on past the prompt (or input was sent): the alarm is over, here and on disk. */

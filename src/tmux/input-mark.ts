@@ -15,8 +15,8 @@ const MESSAGE_MS = 10_000;
 /** Marks the window and shows `message` to the clients whose current window it is. */
 export async function markWaiting(client: TmuxClient, windowId: string, message: string): Promise<void> {
   await quietly(async () => {
-    // The formats in force now (global or session), each with the marker in front.
-    const current = await client.run(...FORMATS.map((name) => ["show-options", "-wv", "-t", windowId, name]));
+    // The formats in force (window options are set per window or globally), each with the marker in front.
+    const current = await client.run(...FORMATS.map((name) => ["show-options", "-gwv", name]));
     const formats = current.split("\n").slice(0, FORMATS.length);
     await client.run(
       ["set-option", "-w", "-t", windowId, WAITING_OPTION, "1"],
@@ -26,8 +26,9 @@ export async function markWaiting(client: TmuxClient, windowId: string, message:
         return base.includes(WAITING_OPTION) || base === "" ? [] : [["set-option", "-w", "-t", windowId, name, `#{?${WAITING_OPTION},⌨ ,}${base}`]];
       }),
     );
-    const clients = await client.run(["list-clients", "-F", formatFields(["client_name", "window_id"])]);
-    const names = clients.split("\n").map((line) => line.split(FIELD_SEPARATOR)).filter(([, window]) => window === windowId).map(([name]) => name ?? "");
+    // People's clients only: our own control-mode client shows nothing.
+    const clients = await client.run(["list-clients", "-F", formatFields(["client_name", "window_id", "client_control_mode"])]);
+    const names = clients.split("\n").map((line) => line.split(FIELD_SEPARATOR)).filter(([, window, control]) => window === windowId && control !== "1").map(([name]) => name ?? "");
     // The message is process output: argv (spawned), and escaped for the format expansion tmux applies.
     const text = escapeFormat(`opencode-bg: ${message}`);
     for (const name of names.filter(Boolean)) await client.runSpawned(["display-message", "-c", name, "-d", String(MESSAGE_MS), text]);

@@ -26,6 +26,8 @@ after(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const raisedFor = (id: string) => raised.filter((entry) => entry.jobId === id);
 const windowMark = (windowId: string) => sandbox.tmux("show-options", "-wqv", "-t", windowId, WAITING_OPTION).trim();
+/** The window's entry in the status line, as tmux renders it (the name itself never changes). */
+const statusEntry = (windowId: string) => sandbox.tmux("display-message", "-p", "-t", windowId, "#{T:window-status-format}").trim();
 
 describe("waiting for input", () => {
   test("a y/N prompt raises one alarm within 5 s; y + Enter typed in the window clears it and the job goes on; a later prompt raises it again", async () => {
@@ -38,6 +40,7 @@ describe("waiting for input", () => {
     assert.equal(manager.get(job.id).inputWait?.prompt, "Proceed? (y/N) ");
     const windowId = manager.get(job.id).windowId as string;
     assert.equal(windowMark(windowId), "1");
+    assert.match(statusEntry(windowId), /^⌨ \d+:asker-/);
     assert.ok(existsSync(path.join(sandbox.stateDir, "jobs", job.id, "input-wait.json")));
 
     // Still silent: no second alarm for the same prompt.
@@ -49,6 +52,8 @@ describe("waiting for input", () => {
     await eventually(async () => (await manager.output(job.id, { lines: 5 })).lines.some((line) => line.text === "got y"), 10_000, "got y");
     await eventually(() => manager.get(job.id).inputWait === undefined, 5_000, "the alarm cleared");
     await eventually(() => windowMark(windowId) === "", 5_000, "the window mark gone");
+    assert.match(statusEntry(windowId), /^\d+:asker-/);
+    assert.equal(sandbox.tmux("show-options", "-wqv", "-t", windowId, "window-status-format").trim(), "", "the per-window format is unset again");
     assert.equal(manager.get(job.id).status, "running");
 
     // The next prompt raises it again; input sent through the manager clears it.
