@@ -99,8 +99,10 @@ export class InputWaits {
     this.deps.onChange(job);
   }
 
-  forget(jobId: string): void {
-    this.disarm(jobId);
+  /** The job ended: no alarm any more, nor a marked (dead) window. */
+  ended(job: Job): void {
+    this.disarm(job.id);
+    if (job.inputWait) void this.clear(job, Number.POSITIVE_INFINITY);
   }
 
   close(): void {

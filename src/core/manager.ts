@@ -929,6 +929,7 @@ export class JobManager {
       });
     }
     job.outcome = outcome;
+    this.inputWaits.ended(job);
     this.emitStatus(job);
     this.restarts.onOutcome(job);
     // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
