@@ -51,6 +51,10 @@ export interface InputWaitDeps {
   debug: (message: string, data?: Record<string, unknown>) => void;
 }
 
+/**
+ * Why "shown": an agent driving a REPL through sendProcessInput sees every `>>> ` in the tool's
+ * reply; an alarm 3 s later would cost it a model turn per command, telling it nothing new.
+ */
 interface Armed {
   position: number;
   timer: NodeJS.Timeout;
@@ -59,6 +63,8 @@ interface Armed {
 /** One per manager: a timer per job whose output stopped on a prompt. */
 export class InputWaits {
   private readonly armed = new Map<string, Armed>();
+  /** Per job, the prompt position a tool result already showed the agent: no alarm for it. */
+  private readonly shown = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly deps: InputWaitDeps) {}
@@ -71,6 +77,8 @@ export class InputWaits {
     const armed = this.armed.get(job.id);
     if (armed?.position === position) return; // still silent on the same prompt
     this.disarm(job.id);
+    if (this.shown.get(job.id) === position) return;
+    this.shown.delete(job.id);
     if (!job.isActive || !job.started || !looksLikePrompt(job.tailer.pendingLine())) return;
     const timer = setTimeout(() => void this.fire(job, position).catch((error) => this.deps.debug("input wait failed", { jobId: job.id, error: String(error) })), this.deps.waitMs);
     timer.unref();
@@ -99,15 +107,27 @@ export class InputWaits {
     this.deps.onChange(job);
   }
 
+  /** A tool result just showed the agent the job's unfinished last line: that prompt needs no alarm. */
+  promptShown(job: Job): void {
+    if (job.tailer.pendingLine() === "" || job.inputWait) return;
+    this.disarm(job.id);
+    this.shown.set(job.id, job.tailer.bytesRead);
+  }
+
   /** The job ended: no alarm any more, nor a marked (dead) window. */
   ended(job: Job): void {
-    this.disarm(job.id);
+    this.forget(job.id);
     if (job.inputWait) void this.clear(job, Number.POSITIVE_INFINITY);
   }
 
   close(): void {
     this.closed = true;
     for (const id of [...this.armed.keys()]) this.disarm(id);
+  }
+
+  forget(jobId: string): void {
+    this.disarm(jobId);
+    this.shown.delete(jobId);
   }
 
   private disarm(jobId: string): void {

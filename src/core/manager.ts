@@ -463,6 +463,12 @@ export class JobManager {
     return readOutput({ ring: job.tailer.ring, pending: job.tailer.pendingLine(), logPath: job.paths.log }, options);
   }
 
+  /** The caller just showed the agent the job's unfinished last line (a prompt): no alarm for it. */
+  inputPromptShown(id: string): void {
+    const job = this.jobs.get(id);
+    if (job) this.inputWaits.promptShown(job);
+  }
+
   /** The current run's first output line: 1, or where the last restart's run began. */
   runFirstLine(id: string): number {
     return this.require(id).restartState?.firstLine ?? 1;

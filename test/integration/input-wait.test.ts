@@ -75,6 +75,20 @@ describe("waiting for input", () => {
     assert.equal(manager.get(job.id).inputWait, undefined);
   });
 
+  test("a REPL prompt the agent already saw in a tool result raises nothing; the next unseen one does", async () => {
+    const command = `while read -r -p ">>> " line; do echo "= $line"; done`;
+    const job = await manager.create({ command, name: "repl" });
+    await eventually(async () => (await manager.output(job.id, { lines: 1 })).pending === ">>> ", 10_000, "the first prompt");
+    // What getBackgroundProcess and sendProcessInput do after reading: the agent saw ">>> ".
+    manager.inputPromptShown(job.id);
+    await sleep(4000);
+    assert.equal(raisedFor(job.id).length, 0);
+    // Typed by a person: the new ">>> " was shown to nobody, so it raises the alarm.
+    sandbox.tmux("send-keys", "-t", manager.get(job.id).paneId as string, "1+1", "Enter");
+    const alarm = await eventually(() => raisedFor(job.id)[0], 8_000, "the alarm for the unseen prompt");
+    assert.equal(alarm.wait.prompt, ">>> ");
+  });
+
   test("two instances watching the same job raise the alarm once, and both show it", async () => {
     const seenBySecond: string[] = [];
     const second = await sandbox.open({ listeners: { inputWait: (job) => seenBySecond.push(job.id) } });

@@ -34,6 +34,7 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const job = projectJob(manager, id, ctx.directory);
       const lines = args.lines ?? 100;
       const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
+      manager.inputPromptShown(id);
       const view = manager.get(id);
       const details = [formatJobDetails(view, formatAttach(manager.attachCommand(id))), ...formatInputWait(view)].join("\n");
       const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
