@@ -42,6 +42,9 @@ describe("waiting for input", () => {
     assert.equal(windowMark(windowId), "1");
     assert.match(statusEntry(windowId), /^⌨ \d+:asker-/);
     assert.ok(existsSync(path.join(sandbox.stateDir, "jobs", job.id, "input-wait.json")));
+    // The TUI's kind of manager (no log tailing) learns it from the job folder, at open and later.
+    const sidebar = await sandbox.open({ observeOnly: true });
+    assert.equal(sidebar.get(job.id).inputWait?.prompt, "Proceed? (y/N) ");
 
     // Still silent: no second alarm for the same prompt.
     await sleep(1500);
@@ -51,6 +54,7 @@ describe("waiting for input", () => {
     sandbox.tmux("send-keys", "-t", manager.get(job.id).paneId as string, "y", "Enter");
     await eventually(async () => (await manager.output(job.id, { lines: 5 })).lines.some((line) => line.text === "got y"), 10_000, "got y");
     await eventually(() => manager.get(job.id).inputWait === undefined, 5_000, "the alarm cleared");
+    await eventually(() => sidebar.get(job.id).inputWait === undefined, 5_000, "the alarm cleared in the sidebar's manager");
     await eventually(() => windowMark(windowId) === "", 5_000, "the window mark gone");
     assert.match(statusEntry(windowId), /^\d+:asker-/);
     assert.equal(sandbox.tmux("show-options", "-wqv", "-t", windowId, "window-status-format").trim(), "", "the per-window format is unset again");
@@ -59,6 +63,7 @@ describe("waiting for input", () => {
     // The next prompt raises it again; input sent through the manager clears it.
     const second = await eventually(() => raisedFor(job.id)[1], 8_000, "the second alarm");
     assert.equal(second.wait.prompt, "Password: ");
+    await eventually(() => sidebar.get(job.id).inputWait?.prompt === "Password: ", 5_000, "the sidebar's manager to see the second alarm");
     assert.ok(second.wait.position > first.wait.position);
     await manager.send(job.id, { text: "secret", enter: true });
     await eventually(async () => (await manager.output(job.id, { lines: 5 })).lines.some((line) => line.text === "done"), 10_000, "done");
