@@ -27,6 +27,8 @@ export const ConfigSchema = z.object({
   restartBackoffMs: z.number().int().min(10).max(60_000).default(1000),
   /** Longest wait before an automatic restart. */
   restartBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  /** Silence after a prompt-like unfinished line before the waiting-for-input alarm goes off. */
+  inputWaitMs: z.number().int().min(100).max(3_600_000).default(3000),
 });
 export type CoreConfig = z.infer<typeof ConfigSchema>;
 export type CoreConfigInput = z.input<typeof ConfigSchema>;

@@ -14,6 +14,9 @@ import { removeFinished, type RemovedJobs } from "./end/remove-finished.js";
 import { BackgroundError, InvalidInputError } from "./errors.js";
 import { validateSendInput } from "./input/send-input.js";
 import { sendInput } from "./input/send.js";
+import { InputWaits } from "./input/input-wait.js";
+import { serverRuns } from "./job/server-identity.js";
+import { markWaiting, unmarkWaiting } from "../tmux/input-mark.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./job/filters.js";
 import type { JobView } from "./job/job.js";
 import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
@@ -73,6 +76,8 @@ export class JobManager {
   private readonly killer: Killer;
   private readonly notifications: Notifications;
   private readonly sync: JobSync;
+  /** The waiting-for-input alarm of every job (input/input-wait.ts). */
+  private readonly inputWaits: InputWaits;
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -92,7 +97,22 @@ export class JobManager {
     const restarter = (this.restarter = new Restarter({ ...base, runs, launcher, finalizer }));
     this.killer = new Killer({ ...base, runs, finalizer, restarter });
     const notifications = (this.notifications = new Notifications({ ...base, deliveredUpTo: options.notifyDeliveredUpTo }));
-    this.sync = new JobSync({ ...base, runs, launcher, finalizer, restarter, notifications });
+    const inputWaits = (this.inputWaits = new InputWaits({
+      waitMs: config.inputWaitMs,
+      // Raised by an instance that delivers the job's notifications (any listener, for a job without a session).
+      raises: async (job) => !observeOnly && registry.events.listenerCount("inputWait") > 0 && (!job.meta.sessionId || (await notifications.claim(job))),
+      onRaise: (job, wait) => registry.events.emit("inputWait", registry.view(job), wait),
+      onChange: (job) => registry.emitStatus(job),
+      mark: async (job, wait) => {
+        if (!job.started || !serverRuns(job.started)) return;
+        const tmux = servers.for(job.started);
+        await (wait ? markWaiting(tmux, job.started.windowId, `"${job.meta.name}" (${job.id}) waits for input: ${wait.prompt}`) : unmarkWaiting(tmux, job.started.windowId));
+      },
+      debug,
+    }));
+    registry.internal.on("readEnd", (job) => inputWaits.afterRead(job));
+    registry.internal.on("ended", (job) => inputWaits.ended(job));
+    this.sync = new JobSync({ ...base, runs, launcher, finalizer, restarter, notifications, inputWaits });
   }
 
   /** Opens the state dir, rebuilds every job found there and starts watching. */
@@ -110,7 +130,7 @@ export class JobManager {
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     await this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
     const { finalizer, killer, restarter, sync } = this;
-    await recoverJobs({ ...this.base, finalizer, killer, restarter, sync });
+    await recoverJobs({ ...this.base, finalizer, killer, restarter, sync, inputWaits: this.inputWaits });
     this.debug("opened", { instanceId: this.instanceId, observeOnly: this.observeOnly, jobs: this.registry.size });
     this.livenessTimer = setInterval(() => this.sync.checkLiveness(), this.config.livenessIntervalMs);
     this.livenessTimer.unref();
@@ -162,6 +182,12 @@ export class JobManager {
     return readOutput({ ring: job.tailer.ring, pending: job.tailer.pendingLine(), logPath: job.paths.log }, options);
   }
 
+  /** The caller just showed the agent the job's unfinished last line (a prompt): no alarm for it. */
+  inputPromptShown(id: string): void {
+    const job = this.registry.get(id);
+    if (job) this.inputWaits.promptShown(job);
+  }
+
   /** The current run's first output line: 1, or where the last restart's run began. */
   runFirstLine(id: string): number {
     return this.registry.require(id).restartState?.firstLine ?? 1;
@@ -187,6 +213,7 @@ export class JobManager {
     const job = this.registry.require(id);
     validateSendInput(input);
     await sendInput(job, this.servers, input);
+    this.inputWaits.inputSent(job);
   }
 
   /**
@@ -278,6 +305,7 @@ export class JobManager {
     // No notify cursor to save here: it moves when a marker is handled (notificationsHandled).
     for (const job of this.registry.all()) job.tailer.close();
     this.restarter.close();
+    this.inputWaits.close();
     this.servers.close();
     await this.watch.close();
   }

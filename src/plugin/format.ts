@@ -32,7 +32,7 @@ export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number)
   const scope = `${job.scope === "global" ? " global" : ""}${job.restarts ? ` restarts=${job.restarts}` : ""}${logBytes !== undefined && logBytes >= NOTABLE_LOG_BYTES ? ` log=${formatSize(logBytes).replace(" ", "")}` : ""}`;
   const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
   const handle = formatHandleNote(job);
-  return `${job.id} ${job.logProblem ? formatStatus(job) : job.status}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+  return `${job.id} ${job.logProblem ? formatStatus(job) : job.status}${job.inputWait ? " ⌨input" : ""}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
 }
 
 /**

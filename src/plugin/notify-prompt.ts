@@ -12,8 +12,10 @@ export interface NotifyItem {
   message: string;
   /** A marker's end in the job's log (see notify-scan.ts); none for an exit notice. */
   position?: number | undefined;
-  /** "exit": an exit notice (the process ended by itself), not a printed marker. */
-  kind?: "marker" | "exit" | undefined;
+  /** "exit": an exit notice (the process ended by itself), not a printed marker; "input": it waits for input. */
+  kind?: "marker" | "exit" | "input" | undefined;
+  /** Our own words after the quoted message (not process output), e.g. how to answer a prompt. */
+  hint?: string | undefined;
 }
 
 export interface PromptLimits {
@@ -44,12 +46,14 @@ export function buildNotifyPrompt(items: readonly NotifyItem[], dropped: number,
   const cap = (text: string) => (text.length > limits.maxChars ? `${text.slice(0, limits.maxChars - 1)}…` : text);
   const quote = (text: string) => cap(text).split(/\r?\n|\r/).map((line) => `> ${line}`);
   const source = (item: NotifyItem) => `background process ${JSON.stringify(item.jobName)} (id ${item.jobId})`;
-  const entry = (item: NotifyItem) => [`${item.kind === "exit" ? "ended by itself" : "printed"}, from ${source(item)}:`, ...quote(item.message)];
+  const verb = (item: NotifyItem) => (item.kind === "exit" ? "ended by itself" : item.kind === "input" ? "stopped on a prompt" : "printed");
+  const hint = (item: NotifyItem) => (item.hint ? [item.hint] : []);
+  const entry = (item: NotifyItem) => [`${verb(item)}, from ${source(item)}:`, ...quote(item.message), ...hint(item)];
   const total = items.length + dropped;
   const [only] = items;
   let text: string;
   if (total === 1 && only) {
-    text = [`${FRAME} ${source(only)} ${only.kind === "exit" ? "ended by itself" : "printed"}:`, ...quote(only.message)].join("\n");
+    text = [`${FRAME} ${source(only)} ${verb(only)}:`, ...quote(only.message), ...hint(only)].join("\n");
   } else if (total <= limits.maxItems) {
     text = [`${FRAME} ${total} notifications from background processes, oldest first.`, ...items.flatMap(entry)].join("\n");
   } else {

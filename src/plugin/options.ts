@@ -31,6 +31,8 @@ export const PluginOptionsSchema = z
     notifyMaxPerMinute: z.number().int().min(1).max(1000).default(4),
     /** Default of createBackgroundProcess's notifyOnExit: one prompt when a process ends by itself. */
     notifyOnExit: z.boolean().default(false),
+    /** Silence (ms) after a prompt-like unfinished line before the waiting-for-input alarm; default 3000. */
+    inputWaitMs: z.number().int().min(100).max(3_600_000).optional(),
   })
   .loose();
 export type PluginOptions = z.infer<typeof PluginOptionsSchema>;
@@ -53,6 +55,7 @@ export function coreConfigFrom(options: PluginOptions): Partial<CoreConfigInput>
   if (options.stateDir) config.stateDir = options.stateDir;
   if (options.killGraceMs !== undefined) config.killGraceMs = options.killGraceMs;
   if (options.maxLogBytes !== undefined) config.maxLogBytes = options.maxLogBytes;
+  if (options.inputWaitMs !== undefined) config.inputWaitMs = options.inputWaitMs;
   return config;
 }
 

@@ -14,6 +14,7 @@ import { buildExitNotice, EXIT_NOTICE_LINES, exitNoticeDue } from "./exit-notice
 import { coreConfigFrom, type PluginOptions } from "./options.js";
 import { collectOldJobs } from "./gc-at-start.js";
 import { SessionContext } from "./session-context.js";
+import { inputWaitHint } from "./input-wait-notice.js";
 
 export class PluginRuntime {
   readonly sessions: SessionContext;
@@ -50,7 +51,12 @@ export class PluginRuntime {
       config: coreConfigFrom(options),
       notifyDeliveredUpTo: (job) => this.deliveredUpTo(job),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
-      listeners: { notify: (job, message, position) => this.onNotify(job, message, position), status: (job) => void this.onStatus(job) },
+      listeners: {
+        notify: (job, message, position) => this.onNotify(job, message, position),
+        status: (job) => void this.onStatus(job),
+        // Raised once per prompt, by the one instance that delivers the job's notifications.
+        inputWait: (job, wait) => job.sessionId && this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message: wait.prompt, kind: "input", hint: inputWaitHint(job, wait) }),
+      },
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
     this.managerPromise.then((manager) => (this.managerNow = manager)).catch(() => undefined);

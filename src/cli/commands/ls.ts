@@ -83,6 +83,6 @@ function jobColumns(now: number): Column<JobView>[] {
 /** "failed(2)" says more than "failed" at no extra width worth mentioning; lost handles are said too. */
 function statusCell(job: JobView): string {
   const status = job.status === "failed" && job.exitCode !== undefined ? `failed(${job.exitCode})` : job.status;
-  const notes = [job.logProblem, formatHandleNote(job)].filter(Boolean);
+  const notes = [job.logProblem, formatHandleNote(job), job.inputWait ? "⌨ waiting for input" : undefined].filter(Boolean);
   return notes.length > 0 ? `${status} (${notes.join(", ")})` : status;
 }

@@ -2,6 +2,7 @@
 import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "../output/log-tailer.js";
 import { isSameProcessAlive, type ProcessIdentity } from "../procfs.js";
+import type { InputWait } from "../input/input-wait.js";
 
 /**
  * A job that lost its folder: "folder-deleted" = it was tracked here when its folder vanished;
@@ -60,6 +61,8 @@ export interface JobView {
   restartPolicy: { policy: "on-failure"; maxRestarts: number } | undefined;
   /** Automatic restarts used (counts against restartPolicy.maxRestarts; a restart by hand resets it). */
   automaticRestarts: number;
+  /** Set while the job waits for input: its output stopped on this prompt (input-wait.ts). */
+  inputWait?: InputWait | undefined;
 }
 
 export class Job {
@@ -96,6 +99,8 @@ export class Job {
   leftovers: ProcessIdentity[] = [];
   /** The log writer could not write (log-write-failed exists); see output/log-problem.ts. */
   logProblem: string | undefined;
+  /** The waiting-for-input alarm in force (input-wait.ts). */
+  inputWait: InputWait | undefined;
 
   constructor(
     readonly meta: JobMeta,
@@ -156,6 +161,7 @@ export class Job {
       processesLeft: this.leftovers.filter(isSameProcessAlive).length,
       restartPolicy: meta.restart ? { ...meta.restart } : undefined,
       automaticRestarts: this.restartState?.automatic ?? 0,
+      inputWait: this.isActive && this.inputWait ? { ...this.inputWait } : undefined,
     };
   }
 }

@@ -6,6 +6,7 @@ import { UnknownJobError } from "../errors.js";
 import { LogTailer } from "../output/log-tailer.js";
 import { Job, type JobView } from "./job.js";
 import type { JobMeta, JobPaths } from "./job-files.js";
+import type { InputWait } from "../input/input-wait.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
@@ -18,6 +19,8 @@ export interface ManagerEvents {
   notify: [job: JobView, message: string, position: number];
   /** A complete output line (clean text) with its absolute line number. */
   line: [jobId: string, line: string, lineNo: number];
+  /** A running job waits for input (input/input-wait.ts); raised once, by one instance, per prompt. */
+  inputWait: [job: JobView, wait: InputWait];
 }
 
 /** Something that raises ManagerEvents (the manager), for helpers that only listen. */
@@ -31,6 +34,8 @@ export interface RegistryEvents {
   marker: [job: Job, message: string, end: number];
   /** A job got its final status (decided here or read from another instance's outcome.json). */
   ended: [job: Job];
+  /** A job's log tailer finished a read (input/input-wait.ts looks at where the output stopped). */
+  readEnd: [job: Job];
 }
 
 export class JobRegistry {
@@ -104,6 +109,10 @@ export class JobRegistry {
       maxChars: this.ring.ringChars,
       events: {
         onLine: (line, lineNo) => this.events.emit("line", meta.id, line, lineNo),
+        onReadEnd: () => {
+          const job = this.jobs.get(meta.id);
+          if (job) this.internal.emit("readEnd", job);
+        },
         onNotify: (message, end) => {
           const job = this.jobs.get(meta.id);
           if (job?.isActive) this.internal.emit("marker", job, message, end);

@@ -18,6 +18,8 @@ export interface TailerEvents {
   /** `end`: absolute offset just past the marker's line (its identity between instances). */
   onNotify?: (message: string, end: number) => void;
   onExitMarker?: (status: number) => void;
+  /** After each read of what was new (e.g. to see whether output stopped on a prompt). */
+  onReadEnd?: () => void;
 }
 
 export interface TailerOptions {
@@ -96,6 +98,7 @@ export class LogTailer {
       this.readAgain = false;
       await this.readToEnd();
     } while (this.readAgain && !this.closed);
+    if (!this.closed) this.options.events.onReadEnd?.();
   }
 
   private async readToEnd(): Promise<void> {

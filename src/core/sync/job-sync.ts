@@ -16,6 +16,7 @@ import type { Restarter } from "../restart/restart.js";
 import type { RunLedger } from "../restart/runs.js";
 import type { JobFileEvent } from "./state-watcher.js";
 import type { CoreBase } from "../parts.js";
+import type { InputWaits } from "../input/input-wait.js";
 
 export interface JobSyncDeps extends CoreBase {
   runs: RunLedger;
@@ -23,6 +24,7 @@ export interface JobSyncDeps extends CoreBase {
   finalizer: Finalizer;
   restarter: Restarter;
   notifications: Notifications;
+  inputWaits: InputWaits;
 }
 
 export class JobSync {
@@ -74,6 +76,9 @@ export class JobSync {
         return;
       case "log-failed":
         if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
+        return;
+      case "input-wait":
+        if (job) void this.deps.inputWaits.fileChanged(job, !this.deps.observeOnly).catch(() => undefined);
         return;
       case "removed":
         if (!job) return;

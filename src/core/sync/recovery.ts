@@ -18,12 +18,14 @@ import { ensureLoaded } from "../output/job-output.js";
 import type { Restarter } from "../restart/restart.js";
 import { NEVER_STARTED, type JobSync } from "./job-sync.js";
 import type { CoreBase } from "../parts.js";
+import type { InputWaits } from "../input/input-wait.js";
 
 export interface RecoveryDeps extends CoreBase {
   finalizer: Finalizer;
   killer: Killer;
   restarter: Restarter;
   sync: JobSync;
+  inputWaits: InputWaits;
 }
 
 /** Rebuilds every job from its folder and from tmux; runs once when the manager opens. */
@@ -50,6 +52,7 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
     const ownerAlive = isProcessAlive(meta.owner.pid);
     if (job.started && pane && !pane.dead) {
       if (!observeOnly) await ensureLoaded(job);
+      await deps.inputWaits.fileChanged(job, !observeOnly);
       await sync.checkLogWriter(job);
       // The wrapper wrote exit.json and is in its last moment (or a guard still holds the pane).
       if (await finalizer.hasCurrentExit(job)) ending.push(finalizer.finalize(job).catch(() => undefined));

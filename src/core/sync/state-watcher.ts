@@ -13,6 +13,7 @@ export type JobFileEvent =
   | { kind: "outcome"; jobId: string }
   | { kind: "restart"; jobId: string }
   | { kind: "log-failed"; jobId: string }
+  | { kind: "input-wait"; jobId: string }
   | { kind: "removed"; jobId: string };
 
 const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
@@ -26,6 +27,8 @@ const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
   "log-index.json": "output",
   // The log writer could not write (a full disk): made, or removed once writing works again.
   "log-write-failed": "log-failed",
+  // The waiting-for-input alarm, raised (written) or cleared (removed) by some instance.
+  "input-wait.json": "input-wait",
 };
 
 /**
@@ -55,6 +58,7 @@ export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEve
     if (type === "unlink") {
       if (name === "output.log") onEvent({ kind: "log-deleted", jobId });
       if (name === "log-write-failed") onEvent({ kind: "log-failed", jobId });
+      if (name === "input-wait.json") onEvent({ kind: "input-wait", jobId });
       return;
     }
     const kind = FILE_EVENTS[name];

@@ -5,6 +5,7 @@ import { validateReadArgs } from "../../core/output/read-args.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatPollHeader } from "../format-poll.js";
 import { formatRead } from "../format-read.js";
+import { formatInputWait } from "../input-wait-notice.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
@@ -29,8 +30,11 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const manager = await deps.manager();
       const job = projectJob(manager, id, ctx.directory);
       const output = await manager.output(id, { lines, since, grep: args.grep });
+      manager.inputPromptShown(id);
+      const view = manager.get(id);
       // A poll with since already knows the job: one line of who and how it is, then the new lines.
-      const details = since === undefined ? formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id))) : formatPollHeader(manager.get(id));
+      const header = since === undefined ? formatJobDetails(view, formatAttach(manager.attachCommand(id))) : formatPollHeader(view);
+      const details = [header, ...formatInputWait(view)].join("\n");
       const read = formatRead(output, { lines, since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {

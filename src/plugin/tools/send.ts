@@ -49,6 +49,7 @@ export function sendProcessInputTool(deps: ToolDeps): ToolDefinition {
       await replied.done;
       const job = manager.get(id);
       const output = await manager.output(id, { since: before, lines: REPLY_LINES });
+      manager.inputPromptShown(id);
       const sent = [
         ...(text ? [`text (${Buffer.byteLength(text, "utf8")} bytes)`] : []),
         ...(keys.length ? [`keys ${keys.join(" ")}`] : []),

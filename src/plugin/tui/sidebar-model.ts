@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { JobView } from "../../core/job/job.js";
 import { formatDuration, runtimeOf, truncate } from "../format.js";
+import { INPUT_WAIT_MARK } from "../input-wait-notice.js";
 
 /** Where the sidebar is drawn: the session it belongs to and the project's directories. */
 export interface SidebarScope {
@@ -26,6 +27,7 @@ export function sidebarJobs(jobs: readonly JobView[], scope: SidebarScope): JobV
 /** One row: the name, then "runtime · status · #first-tag". */
 export function sidebarRow(job: JobView, now = Date.now()): { name: string; details: string } {
   const parts = [formatDuration(runtimeOf(job, now)), job.status];
+  if (job.inputWait) parts.push(INPUT_WAIT_MARK);
   const tag = job.tags[0];
   if (tag) parts.push(`#${tag}`);
   return { name: truncate(job.name, NAME_MAX_CHARS), details: parts.join(" · ") };
