@@ -1020,8 +1020,25 @@ export class JobManager {
     job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
     await this.restarts.loadState(job);
+    if (await this.forgetIfRemoved(job)) return;
     if (job.isActive && !this.observeOnly) await this.ensureLoaded(job);
     this.emitStatus(job);
+  }
+
+  /**
+   * A job that never started and whose folder is gone is a create that failed half-way: forget it.
+   * Its "removed" event can come before the job is tracked here (recover or discover read
+   * meta.json just before the folder went) and then found nothing to remove: the job stayed
+   * pending for good (the TUI sidebar showed "0s · pending", 1 run in 231; 2 observers in 15 here).
+   */
+  private async forgetIfRemoved(job: Job): Promise<boolean> {
+    if (!job.isActive || job.started || job.detached) return false;
+    if (await fs.access(job.paths.dir).then(() => true, () => false)) return false;
+    job.tailer.close();
+    if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+    job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
+    this.emitStatus(job);
+    return true;
   }
 
   /** Whether the job's output still reaches its log (a full disk stops it); emits a status when that changes. */
@@ -1053,6 +1070,9 @@ export class JobManager {
         if (!isProcessAlive(job.started.panePid) || !serverRuns(job.started)) void this.finalize(job, 500).catch(() => undefined);
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void this.finish(job, { status: "failed", endedAt: Date.now(), error: "it never started: the OpenCode creating it exited first" }).catch(() => undefined);
+      } else if (job.meta.owner.instanceId !== this.instanceId) {
+        // Another instance's create whose folder went without a "removed" event reaching us.
+        void this.forgetIfRemoved(job).catch(() => undefined);
       }
     }
   }
@@ -1149,7 +1169,7 @@ export class JobManager {
       job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
       job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
       await this.restarts.loadState(job);
-      if (!job.isActive) continue;
+      if (!job.isActive || (await this.forgetIfRemoved(job))) continue;
       const pane = job.started ? await paneOf(id, job.started) : undefined;
       const ownerAlive = isProcessAlive(meta.owner.pid);
       if (job.started && pane && !pane.dead) {
