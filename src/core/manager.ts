@@ -36,6 +36,7 @@ import { validateSendInput } from "./send-input.js";
 import { decideOutcome, OWNER_GONE_REASON } from "./outcome.js";
 import { collectJobMembers, isProcessAlive, isSameProcessAlive, killJobProcesses, type ProcessSummary } from "./process-tree.js";
 import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
+import { readJobUsage, type JobUsage, type UsageOptions } from "./job-usage.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
 import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
@@ -429,6 +430,12 @@ export class JobManager {
       .map((job) => job.view(this.instanceId))
       .filter((view) => matchesFilter(view, filter))
       .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Ports, CPU and memory of the running jobs among `ids` (job-usage.ts: one /proc pass for all). */
+  async usage(ids: readonly string[], options?: UsageOptions): Promise<Map<string, JobUsage>> {
+    const running = ids.map((id) => this.jobs.get(id)).filter((job): job is Job => !!job?.isActive && !!job.started);
+    return readJobUsage(running.map((job) => ({ id: job.id, ...jobProcessesOf(job) })), options);
   }
 
   /** Loads the log tails of jobs found at start that nobody has read yet (for list's last line). */
