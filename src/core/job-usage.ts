@@ -49,6 +49,9 @@ export interface ProcStat {
   startTime: number;
 }
 
+/** What get and ls sample CPU over: long enough for a few 10 ms ticks, short enough to wait for. */
+export const CPU_SAMPLE_MS = 200;
+
 /** Linux reports CPU times in USER_HZ ticks, 100 per second on every mainstream architecture. */
 const TICKS_PER_SECOND = 100;
 const DEAD_STATES = new Set(["Z", "X", "x"]);

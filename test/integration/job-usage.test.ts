@@ -3,6 +3,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { JobManager } from "../../src/core/manager.js";
+import type { CliContext } from "../../src/cli/context.js";
+import { lsCommand } from "../../src/cli/commands/ls.js";
+import { painter } from "../../src/cli/colors.js";
+import { getBackgroundProcessTool } from "../../src/plugin/tools/get.js";
+import { listBackgroundProcessesTool } from "../../src/plugin/tools/list.js";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 
 let sandbox: TmuxSandbox;
@@ -38,4 +43,30 @@ test("a running job's tree reports the port it listens on, its memory and its CP
 
   await manager.kill({ ids: [server.id, busy.id] });
   assert.equal((await manager.usage([server.id, busy.id])).size, 0);
+});
+
+test("get, list and the CLI's ls show a dev server's port; get and ls its CPU and memory too", async () => {
+  const project = sandbox.stateDir;
+  const server = await manager.create({ command: LISTENER, name: "usage-shown", projectDir: project, cwd: project });
+  const port = await eventually(async () => {
+    const line = (await manager.output(server.id)).lines.find((l) => l.text.startsWith("port "));
+    return line ? Number(line.text.slice(5)) : undefined;
+  }, 15_000, "the listener's port");
+  const deps = { manager: async () => manager };
+  const ctx = { directory: project, sessionID: "ses_usage" } as never;
+  const text = (result: unknown) => (typeof result === "string" ? result : (result as { output: string }).output);
+
+  const got = text(await getBackgroundProcessTool(deps).execute({ processId: server.id } as never, ctx));
+  assert.match(got, new RegExp(`^usage: :${port} · \\d+(\\.\\d)?% cpu · \\d+(\\.\\d)? MB$`, "m"), got);
+  const listed = text(await listBackgroundProcessesTool(deps).execute({} as never, ctx));
+  assert.match(listed, new RegExp(`^${server.id} running \\d+s "usage-shown" :${port} \\| port ${port}$`, "m"), listed);
+
+  const lines: string[] = [];
+  const out = { write: async () => undefined, line: async (line = "") => void lines.push(line), paint: painter(false), isTTY: false, columns: undefined };
+  const cli: CliContext = { env: sandbox.env, out, err: out, bin: "opencode-bg", withManager: (fn) => fn(manager) };
+  assert.equal(await lsCommand.run(["--status", "running"], cli), 0);
+  const [header, row] = lines;
+  assert.match(header ?? "", /SCOPE +PORTS +CPU +MEM +LAST OUTPUT/, lines.join("\n"));
+  assert.match(row ?? "", new RegExp(`session +:${port} +\\d+(\\.\\d)?% +\\d+(\\.\\d)? MB +port ${port}`), lines.join("\n"));
+  await manager.kill({ ids: [server.id] });
 });

@@ -2,8 +2,10 @@
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { GREP_MAX_CHARS } from "../../core/grep.js";
+import { CPU_SAMPLE_MS } from "../../core/job-usage.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
+import { formatUsage } from "../usage-format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
@@ -32,8 +34,12 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const manager = await deps.manager();
       const job = projectJob(manager, id, ctx.directory);
       const lines = args.lines ?? 100;
-      const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
-      const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));
+      // The CPU sample runs while the output is read.
+      const [output, usage] = await Promise.all([
+        manager.output(id, { lines, since: args.since, grep: args.grep }),
+        job.status === "running" ? manager.usage([id], { cpuSampleMs: CPU_SAMPLE_MS }).then((found) => formatUsage(found.get(id)), () => "") : "",
+      ]);
+      const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id))) + (usage ? `\nusage: ${usage}` : "");
       const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
