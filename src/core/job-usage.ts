@@ -35,6 +35,8 @@ export interface UsageOptions {
   procDir?: string;
   /** CPU is measured over this many ms (the stat files are read twice); 0 = no CPU figure. */
   cpuSampleMs?: number;
+  /** false: no memory figure (rssBytes 0), one file less per process (the sidebar and list need only ports). */
+  memory?: boolean;
 }
 
 /** The fields of /proc/PID/stat this module needs. */
@@ -132,7 +134,7 @@ export async function readJobUsage(targets: readonly UsageTarget[], options: Usa
       return map;
     }),
     mapPids(trees, (pid) => socketInodes(proc, pid)),
-    mapPids(trees, (pid) => residentBytes(proc, pid)),
+    options.memory === false ? new Map<number, number>() : mapPids(trees, (pid) => residentBytes(proc, pid)),
   ]);
   let after: Map<number, ProcStat | undefined> | undefined;
   let elapsedMs = 0;

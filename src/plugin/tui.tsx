@@ -63,7 +63,7 @@ const tui: TuiPlugin = async (api, rawOptions) => {
     order: SIDEBAR_ORDER,
     slots: {
       sidebar_content(_ctx, props) {
-        return <BackgroundSection api={api} jobs={jobs} sessionId={() => props.session_id} usage={(ids) => manager?.usage(ids) ?? Promise.resolve(new Map())} />;
+        return <BackgroundSection api={api} jobs={jobs} sessionId={() => props.session_id} usage={(ids) => manager?.usage(ids, { memory: false }) ?? Promise.resolve(new Map())} />;
       },
     },
   });

@@ -40,7 +40,7 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
       jobs = matching();
       const now = Date.now();
       const running = jobs.filter((job) => job.status === "running").length;
-      const [sizes, usage] = await Promise.all([logSizes(jobs), manager.usage(jobs.map((job) => job.id)).catch(() => new Map())]);
+      const [sizes, usage] = await Promise.all([logSizes(jobs), manager.usage(jobs.map((job) => job.id), { memory: false }).catch(() => new Map())]);
       const output = jobs.length === 0
         ? "No background processes match."
         : [
