@@ -18,7 +18,9 @@ import { InputWaits } from "./input/input-wait.js";
 import { serverRuns } from "./job/server-identity.js";
 import { markWaiting, unmarkWaiting } from "../tmux/input-mark.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./job/filters.js";
-import type { JobView } from "./job/job.js";
+import type { Job, JobView } from "./job/job.js";
+import { readJobUsage, type JobUsage, type UsageOptions } from "./job/job-usage.js";
+import { jobProcessesOf } from "./end/job-processes.js";
 import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
 import { JobRegistry, type ManagerEvents } from "./job/registry.js";
 import type { CreateJobInput } from "./launch/create-input.js";
@@ -167,6 +169,12 @@ export class JobManager {
       .map((job) => this.registry.view(job))
       .filter((view) => matchesFilter(view, filter))
       .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Ports, CPU and memory of the running jobs among `ids` (job/job-usage.ts: one /proc pass for all). */
+  async usage(ids: readonly string[], options?: UsageOptions): Promise<Map<string, JobUsage>> {
+    const running = ids.map((id) => this.registry.get(id)).filter((job): job is Job => !!job?.isActive && !!job.started);
+    return readJobUsage(running.map((job) => ({ id: job.id, ...jobProcessesOf(job) })), options);
   }
 
   /** Loads the log tails of jobs found at start that nobody has read yet (for list's last line). */

@@ -26,13 +26,13 @@ export function formatStatus(job: JobView): string {
   return job.logProblem ? `${job.status} (${job.logProblem})` : job.status;
 }
 
-/** One line per job for list results; `logBytes` is shown when the log is large. */
-export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number): string {
+/** One line per job for list results; `logBytes` is shown when the log is large, `ports` (":5173") as given. */
+export function formatJobLine(job: JobView, now = Date.now(), logBytes?: number, ports = ""): string {
   const tags = job.tags.length ? ` [${job.tags.join(",")}]` : "";
   const scope = `${job.scope === "global" ? " global" : ""}${job.restarts ? ` restarts=${job.restarts}` : ""}${logBytes !== undefined && logBytes >= NOTABLE_LOG_BYTES ? ` log=${formatSize(logBytes).replace(" ", "")}` : ""}`;
   const last = job.lastLine ? ` | ${truncate(job.lastLine, 120)}` : "";
   const handle = formatHandleNote(job);
-  return `${job.id} ${job.logProblem ? formatStatus(job) : job.status}${job.inputWait ? " ⌨input" : ""}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${last}`;
+  return `${job.id} ${job.logProblem ? formatStatus(job) : job.status}${job.inputWait ? " ⌨input" : ""}${handle ? ` (${handle})` : ""} ${formatDuration(runtimeOf(job, now))} "${truncate(job.name, 60)}"${tags}${scope}${ports ? ` ${ports}` : ""}${last}`;
 }
 
 /**

@@ -36,6 +36,10 @@ function rowPattern(name: string): RegExp {
 function hasRow(screen: string, name: string): boolean {
   return screen.includes(`• ${name} `);
 }
+/** An ended job's row: "✓ name 12s", "✗ name 3s · exit 3", "✗ name 4s · cancelled". */
+function endedRow(mark: "✓" | "✗", name: string, details: string): RegExp {
+  return new RegExp(`${mark} ${name} \\d+[smh][\\dsm]*${details}`);
+}
 
 interface Tui {
   screen(): string;
@@ -224,7 +228,7 @@ test("opencode plugin <repo> installs both the server and the TUI target", { tim
   });
 });
 
-test("the sidebar lists this session's and the global jobs while they run, and nothing else", { timeout: 240_000 }, async (t) => {
+test("the sidebar lists this session's and the global jobs, running and then ended, and nothing else", { timeout: 240_000 }, async (t) => {
   const script: ModelScript = (req, { turn }) => {
     if (turn === 0) return { text: "first-answer" };
     if (turn === 1) return { toolCalls: [{ name: "createBackgroundProcess", args: { command: "sleep 600", name: "e2e-session-job", tags: ["svc", "x"] } }] };
@@ -264,13 +268,15 @@ test("the sidebar lists this session's and the global jobs while they run, and n
       return now !== undefined && now !== firstRuntime;
     }, 5000);
 
-    // Killed: the section goes away (the other two jobs still run but do not belong here).
+    // Killed: its row says so and stays (the other two jobs still run but do not belong here).
     const killed = Date.now();
     const [report] = await manager.kill({ ids: [global.id] });
     assert.equal(report?.status, "cancelled");
-    const gone = await tui.waitFor("the section to disappear", (screen) => !SECTION.test(screen) && !hasRow(screen, "e2e-global-job") && screen, 15_000);
-    t.diagnostic(`section gone ${Date.now() - killed} ms after kill (kill itself took part of that)`);
+    const cancelled = endedRow("✗", "e2e-global-job", " · cancelled");
+    const gone = await tui.waitFor("the killed job's row", (screen) => SECTION.test(screen) && cancelled.test(screen) && !hasRow(screen, "e2e-global-job") && screen, 15_000);
+    t.diagnostic(`cancelled row ${Date.now() - killed} ms after kill (kill itself took part of that)`);
     assert.ok(tuiAlive(gone), gone);
+    assert.ok(!hasRow(gone, "e2e-other-session") && !hasRow(gone, "e2e-other-project"), gone);
 
     // A session job started by the model through the plugin's tool shows in this session's sidebar.
     await tui.submit("start a background process");
@@ -282,8 +288,10 @@ test("the sidebar lists this session's and the global jobs while they run, and n
     const sessionJob = await eventually(() => manager.list().find((job) => job.name === "e2e-session-job" && job.status === "running"), 10_000, "the test's manager to see the session job");
     assert.match(sessionJob.sessionId ?? "", /^ses_/);
     await manager.kill({ ids: [sessionJob.id] });
-    const end = await tui.waitFor("the section to disappear again", (screen) => !SECTION.test(screen) && !hasRow(screen, "e2e-session-job") && screen, 15_000);
+    // Both ended rows, the latest end first.
+    const end = await tui.waitFor("the session job's cancelled row", (screen) => endedRow("✗", "e2e-session-job", " · cancelled").test(screen) && !hasRow(screen, "e2e-session-job") && screen, 15_000);
     assert.ok(tuiAlive(end), end);
+    assert.ok(end.indexOf("✗ e2e-session-job") < end.indexOf("✗ e2e-global-job"), end);
   });
 });
 
@@ -318,7 +326,38 @@ test("installed under node_modules (no Solid JSX transform there) the section st
     const shown = await tui.waitFor("the job in the section", (screen) => SECTION.test(screen) && rowPattern("e2e-nm-job").exec(screen) && screen, 15_000);
     assert.match(shown, /• e2e-nm-job \d+s · running · #nm/);
     await manager.kill({ ids: [job.id] });
-    const gone = await tui.waitFor("the section to disappear", (screen) => !SECTION.test(screen) && !hasRow(screen, "e2e-nm-job") && screen, 15_000);
+    const gone = await tui.waitFor("the job's cancelled row", (screen) => endedRow("✗", "e2e-nm-job", " · cancelled").test(screen) && !hasRow(screen, "e2e-nm-job") && screen, 15_000);
     assert.ok(tuiAlive(gone), gone);
+  });
+});
+
+test("ended jobs stay with ✓ or ✗ and the exit code, after the running ones, which show their port", { timeout: 180_000 }, async (t) => {
+  await withTuiSandbox(t, [{ text: "ends-answer" }], {}, async ({ sandbox, jobs, tui: start }) => {
+    installWithPluginCommand(sandbox);
+    const manager = await jobs.open();
+    const tui = await start();
+    await openSession(tui, "hello", "ends-answer");
+    const scope = { scope: "global" as const, projectDir: sandbox.projectDir };
+    const listener = `node -e "require('http').createServer().listen(0, '127.0.0.1', function () { console.log('port ' + this.address().port) })"`;
+    const server = await manager.create({ command: listener, name: "e2e-server", ...scope });
+    // One after the other: the test job ends last.
+    const built = await manager.create({ command: "echo built", name: "e2e-build", ...scope });
+    assert.equal((await manager.waitForStatus(built.id)).status, "completed");
+    const tested = await manager.create({ command: "echo failing; exit 3", name: "e2e-test", ...scope });
+    assert.equal((await manager.waitForStatus(tested.id)).exitCode, 3);
+    const port = await eventually(async () => {
+      const line = (await manager.output(server.id)).lines.find((l) => l.text.startsWith("port "));
+      return line ? Number(line.text.slice(5)) : undefined;
+    }, 15_000, "the listener's port");
+    const screen = await tui.waitFor(
+      "the server's port and both ended rows",
+      (text) => new RegExp(`• e2e-server \\d+s · running · :${port}`).test(text) && endedRow("✓", "e2e-build", "").test(text) && endedRow("✗", "e2e-test", " · exit 3").test(text) && text,
+      20_000,
+    );
+    t.diagnostic(`sidebar: ${screen.split("\n").filter((line) => /[•✓✗] e2e-/.test(line)).map((line) => line.replace(/^.*([•✓✗] e2e-)/, "$1").trim()).join(" | ")}`);
+    // Running first; then the ends, the latest first (the test job ended after the build).
+    const at = (row: string) => screen.indexOf(row);
+    assert.ok(at("• e2e-server") < at("✗ e2e-test") && at("✗ e2e-test") < at("✓ e2e-build"), screen);
+    await manager.kill({ ids: [server.id] });
   });
 });

@@ -179,10 +179,10 @@ describe("run and ls", () => {
     await untilOutput(id, "ready");
 
     const table = (await ok("ls")).split("\n");
-    assert.match(table[0] ?? "", /^ID\s+STATUS\s+RUNTIME\s+NAME\s+TAG\s+SCOPE\s+LAST OUTPUT$/);
+    assert.match(table[0] ?? "", /^ID\s+STATUS\s+RUNTIME\s+NAME\s+TAG\s+SCOPE\s+PORTS\s+CPU\s+MEM\s+LAST OUTPUT$/);
     const row = table.find((line) => line.startsWith(id));
     assert.ok(row, `ls shows ${id}:\n${table.join("\n")}`);
-    assert.match(row, new RegExp(`^${id}\\s+running\\s+\\d+[smh]\\S*\\s+web server\\s+web\\s+global\\s+ready$`));
+    assert.match(row, new RegExp(`^${id}\\s+running\\s+\\d+[smh]\\S*\\s+web server\\s+web\\s+global\\s+-\\s+\\d+(\\.\\d)?%\\s+\\d+(\\.\\d)? MB\\s+ready$`));
     assert.doesNotMatch(row, /\u001b\[/, "no colour when piped");
 
     const job = await view(id);

@@ -4,7 +4,9 @@ import path from "node:path";
 import type { JobFilter } from "../../core/job/filters.js";
 import type { JobStatus } from "../../core/job/job-files.js";
 import type { JobView } from "../../core/job/job.js";
+import { CPU_SAMPLE_MS, type JobUsage } from "../../core/job/job-usage.js";
 import { formatDuration, formatHandleNote, runtimeOf } from "../../plugin/format.js";
+import { formatCpu, formatMemory, formatPorts } from "../../plugin/usage-format.js";
 import { parseCommandArgs, parseStatus } from "../args.js";
 import { statusStyle } from "../colors.js";
 import type { CliCommand } from "../command.js";
@@ -17,7 +19,8 @@ export const lsCommand: CliCommand = {
   summary: "List jobs (all of them by default)",
   help: `Usage: opencode-bg ls [options]
 
-List background jobs: id, status, runtime, name, first tag, scope and last output line.
+List background jobs: id, status, runtime, name, first tag, scope, listening ports, CPU (over
+200 ms) and memory of the whole process tree, and last output line.
 Shows every job in the state dir unless filtered.
 
 Options:
@@ -50,9 +53,11 @@ Options:
       ...(values.session ? { sessionId: values.session } : {}),
       ...(values.project ? { projectDir: path.resolve(values.project) } : {}),
     };
-    const jobs = await cli.withManager(async (manager) => {
+    const { jobs, usage } = await cli.withManager(async (manager) => {
       await manager.loadOutputs(manager.list(filter).map((job) => job.id));
-      return manager.list(filter);
+      const listed = manager.list(filter);
+      const table = !values.json && !values.quiet && listed.some((job) => job.status === "running");
+      return { jobs: listed, usage: table ? await manager.usage(listed.map((job) => job.id), { cpuSampleMs: CPU_SAMPLE_MS }).catch(() => new Map<string, JobUsage>()) : new Map<string, JobUsage>() };
     });
     if (values.json) {
       await cli.out.line(JSON.stringify(jobs, null, 2));
@@ -61,14 +66,14 @@ Options:
     } else if (jobs.length === 0) {
       await cli.out.line("No jobs.");
     } else {
-      const lines = renderTable(jobs, jobColumns(Date.now()), { paint: cli.out.paint, width: cli.out.columns });
+      const lines = renderTable(jobs, jobColumns(Date.now(), usage), { paint: cli.out.paint, width: cli.out.columns });
       for (const line of lines) await cli.out.line(line);
     }
     return 0;
   },
 };
 
-function jobColumns(now: number): Column<JobView>[] {
+function jobColumns(now: number, usage: Map<string, JobUsage>): Column<JobView>[] {
   return [
     { header: "ID", cell: (job) => job.id },
     { header: "STATUS", cell: statusCell, style: (job) => statusStyle(job.status) },
@@ -76,6 +81,9 @@ function jobColumns(now: number): Column<JobView>[] {
     { header: "NAME", cell: (job) => job.name, max: 32 },
     { header: "TAG", cell: (job) => job.tags[0] ?? "-", max: 16 },
     { header: "SCOPE", cell: (job) => job.scope },
+    { header: "PORTS", cell: (job) => formatPorts(usage.get(job.id)) || "-", max: 24 },
+    { header: "CPU", cell: (job) => usageCell(usage.get(job.id), (u) => (u.cpuPercent === undefined ? "-" : formatCpu(u.cpuPercent))) },
+    { header: "MEM", cell: (job) => usageCell(usage.get(job.id), (u) => formatMemory(u.rssBytes)) },
     { header: "LAST OUTPUT", cell: (job) => job.lastLine ?? "", style: () => "dim", flex: true },
   ];
 }
@@ -85,4 +93,9 @@ function statusCell(job: JobView): string {
   const status = job.status === "failed" && job.exitCode !== undefined ? `failed(${job.exitCode})` : job.status;
   const notes = [job.logProblem, formatHandleNote(job), job.inputWait ? "⌨ waiting for input" : undefined].filter(Boolean);
   return notes.length > 0 ? `${status} (${notes.join(", ")})` : status;
+}
+
+/** A usage figure of a running job's tree; "-" for jobs that are not running. */
+function usageCell(usage: JobUsage | undefined, cell: (usage: JobUsage) => string): string {
+  return usage ? cell(usage) : "-";
 }

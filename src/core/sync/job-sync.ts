@@ -134,6 +134,9 @@ export class JobSync {
         if (!isProcessAlive(job.started.panePid) || !serverRuns(job.started)) void finalizer.finalize(job, 500).catch(() => undefined);
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void finalizer.finish(job, { status: "failed", endedAt: Date.now(), error: NEVER_STARTED }).catch(() => undefined);
+      } else if (!registry.ownsJob(job)) {
+        // Another instance's create whose folder went without a "removed" event reaching us.
+        void this.forgetIfRemoved(job).catch(() => undefined);
       }
     }
   }
@@ -166,8 +169,24 @@ export class JobSync {
     job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
     await this.deps.restarter.loadState(job);
+    if (await this.forgetIfRemoved(job)) return;
     if (job.isActive && !this.deps.observeOnly) await ensureLoaded(job);
     registry.emitStatus(job);
+  }
+
+  /**
+   * A job that never started and whose folder is gone is a create that failed half-way: forget it.
+   * Its "removed" event can come before the job is tracked here (recover or discover read
+   * meta.json just before the folder went) and then found nothing to remove: the job stayed
+   * pending for good (the TUI sidebar showed "0s · pending", 1 run in 231; 2 observers in 15 here).
+   */
+  async forgetIfRemoved(job: Job): Promise<boolean> {
+    if (!job.isActive || job.started || job.detached) return false;
+    if (await fs.access(job.paths.dir).then(() => true, () => false)) return false;
+    this.deps.registry.forget(job);
+    job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
+    this.deps.registry.emitStatus(job);
+    return true;
   }
 }
 

@@ -47,7 +47,7 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
     job.outcome = await readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined);
     job.started = await readJson(paths.started, JobStartedSchema).catch(() => undefined);
     await restarter.loadState(job);
-    if (!job.isActive) continue;
+    if (!job.isActive || (await sync.forgetIfRemoved(job))) continue;
     const pane = job.started ? await paneOf(id, job.started) : undefined;
     const ownerAlive = isProcessAlive(meta.owner.pid);
     if (job.started && pane && !pane.dead) {

@@ -2,10 +2,12 @@
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { validateReadArgs } from "../../core/output/read-args.js";
+import { CPU_SAMPLE_MS } from "../../core/job/job-usage.js";
 import { formatAttach, formatJobDetails } from "../format.js";
 import { formatPollHeader } from "../format-poll.js";
 import { formatRead } from "../format-read.js";
 import { formatInputWait } from "../input-wait-notice.js";
+import { formatUsage } from "../usage-format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 
@@ -29,11 +31,15 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const { lines = 100, since } = validateReadArgs(args);
       const manager = await deps.manager();
       const job = projectJob(manager, id, ctx.directory);
-      const output = await manager.output(id, { lines, since, grep: args.grep });
+      // The CPU sample runs while the output is read.
+      const [output, usage] = await Promise.all([
+        manager.output(id, { lines, since, grep: args.grep }),
+        job.status === "running" && since === undefined ? manager.usage([id], { cpuSampleMs: CPU_SAMPLE_MS }).then((found) => formatUsage(found.get(id)), () => "") : "",
+      ]);
       manager.inputPromptShown(id);
       const view = manager.get(id);
       // A poll with since already knows the job: one line of who and how it is, then the new lines.
-      const header = since === undefined ? formatJobDetails(view, formatAttach(manager.attachCommand(id))) : formatPollHeader(view);
+      const header = since === undefined ? formatJobDetails(view, formatAttach(manager.attachCommand(id))) + (usage ? `\nusage: ${usage}` : "") : formatPollHeader(view);
       const details = [header, ...formatInputWait(view)].join("\n");
       const read = formatRead(output, { lines, since, grep: args.grep }).join("\n");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";

@@ -3,6 +3,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/job/filters.js";
 import { formatJobLine } from "../format.js";
 import { formatDiskTotal, logSizes } from "../disk-usage.js";
+import { formatPorts } from "../usage-format.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
@@ -38,12 +39,12 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
       jobs = matching();
       const now = Date.now();
       const running = jobs.filter((job) => job.status === "running").length;
-      const sizes = await logSizes(jobs);
+      const [sizes, usage] = await Promise.all([logSizes(jobs), manager.usage(jobs.map((job) => job.id), { memory: false }).catch(() => new Map())]);
       const output = jobs.length === 0
         ? "No background processes match."
         : [
-          `${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope | last line):`,
-          ...jobs.map((job) => formatJobLine(job, now, sizes.get(job.id))),
+          `${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope :ports | last line):`,
+          ...jobs.map((job) => formatJobLine(job, now, sizes.get(job.id), formatPorts(usage.get(job.id)))),
           formatDiskTotal(sizes, manager.config.maxLogBytes),
         ].join("\n");
       return { title: `${jobs.length} background process(es)`, output, metadata: { count: jobs.length, running } };
