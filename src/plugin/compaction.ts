@@ -3,7 +3,8 @@
 // the summary is written from, so the agent keeps their ids after compaction.
 import type { Hooks } from "@opencode-ai/plugin";
 import type { JobView } from "../core/job.js";
-import { formatDuration, runtimeOf, truncate } from "./format.js";
+import { formatDuration, runtimeOf } from "../text/duration.js";
+import { truncate } from "../text/truncate.js";
 import type { ToolDeps } from "./tools/context.js";
 
 /** Most jobs listed in the block; the rest are counted. */

@@ -2,7 +2,7 @@
 // (a pipe, a test) it prints the command instead, so it can be copied or checked.
 import { spawn } from "node:child_process";
 import type { JobManager } from "../../core/manager.js";
-import { formatAttach } from "../../plugin/format.js";
+import { formatAttach } from "../../text/attach.js";
 import { TmuxError, TmuxNotFoundError, TmuxServerGoneError, TmuxTargetGoneError } from "../../tmux/errors.js";
 import { JOB_ID_OPTION } from "../../tmux/windows.js";
 import { parseCommandArgs } from "../args.js";

@@ -3,7 +3,7 @@
 import type { JobFilter } from "../../core/filters.js";
 import type { JobStatus } from "../../core/job-files.js";
 import type { KillReport } from "../../core/manager.js";
-import { formatKillProblems } from "../../plugin/format.js";
+import { formatKillProblems } from "../../text/status.js";
 import { parseCommandArgs, parseStatus } from "../args.js";
 import { statusStyle, type Painter } from "../colors.js";
 import type { CliCommand } from "../command.js";

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { TERMINAL_STATUSES } from "../../core/job-files.js";
 import type { JobManager } from "../../core/manager.js";
-import { formatStatus } from "../../plugin/format.js";
+import { formatStatus } from "../../text/status.js";
 import { parseCommandArgs, parseCount } from "../args.js";
 import type { CliCommand } from "../command.js";
 import type { CliContext } from "../context.js";

@@ -1,7 +1,7 @@
 // `opencode-bg run`: starts a job from a shell. It lands in the same state dir and tmux session
 // as the plugin's jobs, so OpenCode sees it too. The CLI exits at once; the job keeps running.
 import path from "node:path";
-import { formatAttach } from "../../plugin/format.js";
+import { formatAttach } from "../../text/attach.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliCommand } from "../command.js";
 import { CliFailure, UsageError } from "../errors.js";

@@ -2,7 +2,8 @@
 // last N lines, or only what is new since a cursor (older output from the log file), grepped.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { GREP_MAX_CHARS } from "../../core/grep.js";
-import { formatAttach, formatJobDetails } from "../format.js";
+import { formatAttach } from "../../text/attach.js";
+import { formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";

@@ -2,7 +2,8 @@
 // command, cwd, environment, name and tags; the old process tree ends first, the log continues.
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
-import { formatAttach, formatJobDetails } from "../format.js";
+import { formatAttach } from "../../text/attach.js";
+import { formatJobDetails } from "../format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 import { askExternalDirectory } from "./external-directory.js";

@@ -3,7 +3,7 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { INPUT_LIMITS } from "../../core/send-input.js";
-import { formatStatus } from "../format.js";
+import { formatStatus } from "../../text/status.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
