@@ -38,21 +38,23 @@ const LAST_SCREEN_SCRIPT = 'n=$(tail -n "$1" -- "$2" 2>/dev/null | wc -l); while
  * from a normal terminal, the window being 200x50) then shrinks the pane around the cursor, so the
  * output goes into scrollback and the screen shows only that message. Printing the log's tail
  * into the pane (after blank rows when it is short) ends the output on the row just above the message, which a resize keeps.
- * How (tmux 3.2a..3.7c; remain-on-exit-format would need 3.3): close the pane's output pipe (so
- * nothing is added to the job's log), clear the pane's history, then respawn-pane runs `tail` of
- * the log and exits with the job's own code, so the message still gives the job's status.
+ * How (tmux 3.2a..3.7c; remain-on-exit-format would need 3.3): clear the pane's history, then
+ * respawn-pane runs `tail` of the log and exits with the job's own code, so the message still
+ * gives the job's status; the pane's output pipe is closed first (nothing is added to the log).
  * Returns false (and does nothing) when the pane is alive.
  */
 export async function showLastScreen(client: TmuxClient, spec: { paneId: string; logPath: string; exitCode: number }): Promise<boolean> {
-  const [dead, height] = (await client.run(["display-message", "-p", "-t", spec.paneId, "#{pane_dead} #{pane_height}"])).trim().split(" ");
+  const [dead, height, piped] = (await client.run(["display-message", "-p", "-t", spec.paneId, "#{pane_dead} #{pane_height} #{pane_pipe}"])).trim().split(" ");
   if (dead !== "1") return false;
   const rows = Number.parseInt(height ?? "", 10) || 24;
   const code = Number.isInteger(spec.exitCode) && spec.exitCode >= 0 && spec.exitCode <= 255 ? spec.exitCode : 1;
   await client.run(
-    ["pipe-pane", "-t", spec.paneId],
     ["clear-history", "-t", spec.paneId],
-    // argv, no shell line built from values: the values reach the script as $1 $2 $3.
+    // argv, no shell line built from values: the values reach the script as $1..$4.
     ["respawn-pane", "-k", "-t", spec.paneId, "--", "sh", "-c", LAST_SCREEN_SCRIPT, "opencode-bg-last-screen", String(LAST_SCREEN_LINES), spec.logPath, String(rows), String(code)],
+    // The job's output pipe survives respawn-pane; tmux >= 3.3 refuses pipe-pane on a dead pane,
+    // so it is closed here, in the same invocation, which tmux runs before it reads the new pty.
+    ...(piped === "1" ? [["pipe-pane", "-t", spec.paneId]] : []),
   );
   return true;
 }
