@@ -22,8 +22,9 @@ export const waitCommand: CliCommand = {
 
 Block until the job exits (the default), prints an output line matching a regular expression
 (RE2 syntax; lines already printed by the current run count), or accepts TCP connections on a
-port on 127.0.0.1/::1. Then print what happened and exit 0 when the condition was met, 1 when
-the job ended first or time ran out, 130 on Ctrl-C. <job> is an id, a name or a unique id prefix.
+port on 127.0.0.1/::1. Then print what happened and exit 0 when the condition was met (for
+the default, when the job completed: exit code 0), 1 when it was not (the job failed or ended
+first, or time ran out), 130 on Ctrl-C. <job> is an id, a name or a unique id prefix.
 
 Options:
   --pattern RE        wait for an output line matching RE
@@ -33,7 +34,7 @@ Options:
   -h, --help          show this help
 
 Examples:
-  opencode-bg wait build                          # until the build ends; exit 0 if it succeeded
+  opencode-bg wait build                          # until the build ends; exit 0 if it completed
   opencode-bg wait dev --pattern 'ready in' --timeout 2m
   opencode-bg wait dev --port 5173`,
   async run(args, cli) {
@@ -81,7 +82,9 @@ Examples:
     }
     await cli.out.line(describeWait(result));
     if (result.outcome === "aborted") return WAIT_EXIT.interrupted;
-    return result.satisfied ? WAIT_EXIT.met : WAIT_EXIT.notMet;
+    // `wait build && deploy`: waiting for the end is met only by a job that completed.
+    const met = result.satisfied && (result.condition.kind !== "exit" || result.job.status === "completed");
+    return met ? WAIT_EXIT.met : WAIT_EXIT.notMet;
   },
 };
 
