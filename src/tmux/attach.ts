@@ -1,5 +1,6 @@
 // What `opencode-bg attach` asks tmux: which server a client is on, whether a window is still a
 // job's, the switch-client form of an attach, and a finished job's last screen put back.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { TmuxClient } from "./client.js";
 import { TmuxError, TmuxNotFoundError, TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
 
@@ -26,6 +27,8 @@ export function switchClientArgv(attachArgv: readonly string[]): string[] {
 
 /** Lines of the log a finished pane is refilled with: a tall terminal's screen plus some scrollback. */
 export const LAST_SCREEN_LINES = 500;
+/** Longest wait for the refill to finish (measured: tens of ms; more under load). */
+const REFILL_WAIT_MS = 3000;
 
 // $1 lines, $2 log, $3 pane rows, $4 exit code. A short log is preceded by blank rows so that
 // its last line still sits just above the bottom row, where tmux writes "Pane is dead".
@@ -56,5 +59,10 @@ export async function showLastScreen(client: TmuxClient, spec: { paneId: string;
     // so it is closed here, in the same invocation, which tmux runs before it reads the new pty.
     ...(piped === "1" ? [["pipe-pane", "-t", spec.paneId]] : []),
   );
+  // Until `tail` has drawn and exited (the pane is dead again), so the attach sees the final screen.
+  for (const deadline = Date.now() + REFILL_WAIT_MS; Date.now() < deadline; await sleep(20)) {
+    const state = await client.run(["display-message", "-p", "-t", spec.paneId, "#{pane_dead}"]).catch(() => "1");
+    if (state.trim() === "1") break;
+  }
   return true;
 }
