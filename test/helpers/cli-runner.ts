@@ -91,11 +91,14 @@ export function cliRunner(settings: () => { env: NodeJS.ProcessEnv; cwd: string 
     },
     jobs,
     view,
-    untilStatus: (id, status, timeoutMs = 15_000) =>
-      eventually(async () => {
+    untilStatus: async (id, status, timeoutMs = 15_000) => {
+      // An ended status: one `wait` (a single CLI process) instead of polling `ls` many times.
+      if (status !== "running" && status !== "pending") await cli("wait", id, "--timeout", `${Math.ceil(timeoutMs / 1000)}s`);
+      return eventually(async () => {
         const job = await view(id);
         return job.status === status ? job : undefined;
-      }, timeoutMs, `job ${id} to be ${status}`),
+      }, timeoutMs, `job ${id} to be ${status}`);
+    },
     stopAll() {
       for (const child of children) child.kill("SIGKILL");
     },
