@@ -2,6 +2,7 @@
 // (a pipe, a test) it prints the command instead, so it can be copied or checked. A finished
 // job's window first gets its last screen back (tmux/attach.ts says why it is lost).
 import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
 import type { JobManager } from "../../core/manager.js";
 import { formatAttach } from "../../text/attach.js";
 import { serverSocketPath, showLastScreen, switchClientArgv, windowOption } from "../../tmux/attach.js";
@@ -55,9 +56,11 @@ async function planAttach(manager: JobManager, id: string, env: NodeJS.ProcessEn
   if ((await windowOption(tmux, job.windowId, JOB_ID_OPTION)) !== id) {
     throw new CliFailure(`job ${id}'s tmux window is gone (the job is ${job.status}); see its output with: ${bin} logs ${id}`);
   }
-  if (job.status !== "running" && job.status !== "pending" && job.paneId) {
+  const hasLog = await fs.access(job.logPath).then(() => true, () => false);
+  if (job.status !== "running" && job.status !== "pending" && job.paneId && hasLog) {
     const exitCode = job.exitCode ?? (job.status === "completed" ? 0 : 1);
-    await showLastScreen(tmux, { paneId: job.paneId, logPath: job.logPath, exitCode });
+    // Nice to have: if tmux refuses, the window is still worth attaching to as it is.
+    await showLastScreen(tmux, { paneId: job.paneId, logPath: job.logPath, exitCode }).catch(() => false);
   }
   const argv = manager.attachCommand(id);
   const childEnv = { ...env };
