@@ -2,11 +2,11 @@
 // files: run to the end, insist on success, start a job, list jobs, wait for a status.
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, promises as fs, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JobView } from "../../src/core/job.js";
-import { eventually } from "./tmux-sandbox.js";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "./tmux-sandbox.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = path.join(ROOT, "dist/cli/main.js");
@@ -101,6 +101,46 @@ export function cliRunner(settings: () => { env: NodeJS.ProcessEnv; cwd: string 
     },
     stopAll() {
       for (const child of children) child.kill("SIGKILL");
+    },
+  };
+}
+
+/**
+ * A tmux sandbox and project dir for a CLI test file, made in `before` and cleaned in `after`
+ * (every job the CLI left is killed, tree and all, by the manager cleanup opens).
+ */
+export function useCliSandbox(prefix: string, hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): CliRunner & { sandbox(): TmuxSandbox } {
+  let sandbox: TmuxSandbox | undefined;
+  let projectDir = "";
+  let env: NodeJS.ProcessEnv = {};
+  const runner = cliRunner(() => ({ env, cwd: projectDir }));
+  hooks.before(async () => {
+    buildIfStale();
+    sandbox = await createTmuxSandbox(prefix);
+    projectDir = await fs.mkdtemp(path.join(sandbox.stateDir, "project-"));
+    env = { ...sandbox.env, NO_COLOR: "1" };
+    delete env.FORCE_COLOR;
+  });
+  hooks.after(async () => {
+    runner.stopAll();
+    if (!sandbox) return;
+    const box = sandbox;
+    await box.open().catch(() => undefined);
+    // tmux 3.3a's kill-server leaves its socket file behind: note where it is, remove it after.
+    let socketPath = "";
+    try {
+      socketPath = box.tmux("display-message", "-p", "#{socket_path}").trim();
+    } catch {
+      // No server left: nothing to remove.
+    }
+    await box.cleanup();
+    if (socketPath.includes(box.socket)) await fs.rm(socketPath, { force: true });
+  });
+  return {
+    ...runner,
+    sandbox() {
+      assert.ok(sandbox, "the sandbox is made in before()");
+      return sandbox;
     },
   };
 }

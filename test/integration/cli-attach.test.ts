@@ -5,44 +5,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import path from "node:path";
-import { createTmuxSandbox, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { buildIfStale, cliRunner } from "../helpers/cli-runner.js";
+import { useCliSandbox } from "../helpers/cli-runner.js";
 
-let sandbox: TmuxSandbox;
-let projectDir: string;
-let cliEnv: NodeJS.ProcessEnv;
-const runner = cliRunner(() => ({ env: cliEnv, cwd: projectDir }));
-const { ok, runJob, untilStatus } = runner;
-
-before(async () => {
-  buildIfStale();
-  sandbox = await createTmuxSandbox("obg-cliatt");
-  projectDir = await fs.mkdtemp(path.join(sandbox.stateDir, "project-"));
-  cliEnv = { ...sandbox.env, NO_COLOR: "1" };
-  delete cliEnv.FORCE_COLOR;
-});
-
-after(async () => {
-  runner.stopAll();
-  if (sandbox) {
-    await sandbox.open().catch(() => undefined);
-    const socketPath = (() => {
-      try {
-        return sandbox.tmux("display-message", "-p", "#{socket_path}").trim();
-      } catch {
-        return "";
-      }
-    })();
-    await sandbox.cleanup();
-    if (socketPath.includes(sandbox.socket)) await fs.rm(socketPath, { force: true });
-  }
-});
+const cliSandbox = useCliSandbox("obg-cliatt", { before, after });
+const { ok, runJob, untilStatus } = cliSandbox;
 
 /** The visible screen of a window after shrinking it to a common terminal's size. */
 function screenAt80x24(windowId: string): string[] {
-  sandbox.tmux("resize-window", "-t", windowId, "-x", "80", "-y", "24");
-  return sandbox.tmux("capture-pane", "-p", "-t", windowId).split("\n").filter((line) => line.trim() !== "");
+  cliSandbox.sandbox().tmux("resize-window", "-t", windowId, "-x", "80", "-y", "24");
+  return cliSandbox.sandbox().tmux("capture-pane", "-p", "-t", windowId).split("\n").filter((line) => line.trim() !== "");
 }
 
 test("attaching to a finished job shows its last lines above tmux's 'Pane is dead', in a smaller terminal too", async () => {

@@ -3,40 +3,11 @@
 // several jobs, ls's ended/why/size columns, send's echo, run without --, kill's wording.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import path from "node:path";
-import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import { buildIfStale, cliRunner } from "../helpers/cli-runner.js";
+import { eventually } from "../helpers/tmux-sandbox.js";
+import { useCliSandbox } from "../helpers/cli-runner.js";
 
-let sandbox: TmuxSandbox;
-let projectDir: string;
-let cliEnv: NodeJS.ProcessEnv;
-const runner = cliRunner(() => ({ env: cliEnv, cwd: projectDir }));
-const { cli, ok, runJob, view, untilStatus } = runner;
-
-before(async () => {
-  buildIfStale();
-  sandbox = await createTmuxSandbox("obg-clicmd");
-  projectDir = await fs.mkdtemp(path.join(sandbox.stateDir, "project-"));
-  cliEnv = { ...sandbox.env, NO_COLOR: "1" };
-  delete cliEnv.FORCE_COLOR;
-});
-
-after(async () => {
-  runner.stopAll();
-  if (sandbox) {
-    await sandbox.open().catch(() => undefined);
-    const socketPath = (() => {
-      try {
-        return sandbox.tmux("display-message", "-p", "#{socket_path}").trim();
-      } catch {
-        return "";
-      }
-    })();
-    await sandbox.cleanup();
-    if (socketPath.includes(sandbox.socket)) await fs.rm(socketPath, { force: true });
-  }
-});
+const cliSandbox = useCliSandbox("obg-clicmd", { before, after });
+const { cli, ok, runJob, view, untilStatus } = cliSandbox;
 
 describe("targets", () => {
   test("a name, a unique id prefix and an id all name the same job", async () => {
