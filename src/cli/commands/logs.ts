@@ -190,7 +190,11 @@ async function follow(manager: JobManager, sources: Source[], cli: CliContext, s
       }
     }
     if (interrupted) {
-      for (const source of sources) if (!source.done) await emit(source, cli, source.printer.flush());
+      for (const source of sources) {
+        if (source.done) continue;
+        await readMore(source).catch(() => undefined);
+        await emit(source, cli, source.printer.flush());
+      }
       return 130;
     }
     return removed && !several ? 1 : 0;
