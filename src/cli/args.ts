@@ -47,3 +47,19 @@ export function wantsHelp(args: readonly string[]): boolean {
   }
   return false;
 }
+
+/**
+ * Splits `run`'s arguments into its own options and the command: the command starts at the first
+ * argument that is not an option or an option's value (or after `--`), and everything from there
+ * belongs to it, so `run ls -la` runs `ls -la`. `valueOptions` are the options that take a value.
+ */
+export function splitAtCommand(args: readonly string[], valueOptions: readonly string[]): { own: string[]; command: string[] } {
+  const takesValue = new Set(valueOptions);
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === "--") return { own: args.slice(0, index), command: args.slice(index + 1) };
+    if (!arg.startsWith("-") || arg === "-") return { own: args.slice(0, index), command: args.slice(index) };
+    if (takesValue.has(arg)) index++;
+  }
+  return { own: [...args], command: [] };
+}

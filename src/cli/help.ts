@@ -26,7 +26,8 @@ Environment:
   OPENCODE_BG_SESSION       the tmux session holding the job windows (default: opencode-bg)
   NO_COLOR                  no colours (they are also off when output is not a terminal)
 
-Exit codes: 0 ok, 1 failed (e.g. unknown job id), 2 wrong usage.`;
+Exit codes: 0 ok, 1 failed (e.g. unknown job), 2 wrong usage.
+A <job> is an id, a name, a unique id prefix, or all.`;
 }
 
 /** The package version, read from package.json next to dist/ (or src/) at run time. */

@@ -15,10 +15,13 @@ import { logsCommand } from "./commands/logs.js";
 import { lsCommand } from "./commands/ls.js";
 import { purgeCommand } from "./commands/purge.js";
 import { runCommand } from "./commands/run.js";
+import { restartCommand } from "./commands/restart.js";
 import { sendCommand } from "./commands/send.js";
+import { showCommand } from "./commands/show.js";
+import { waitCommand } from "./commands/wait.js";
 
 /** Every subcommand, in the order the help lists them. */
-const COMMANDS: readonly CliCommand[] = [lsCommand, logsCommand, attachCommand, sendCommand, killCommand, runCommand, gcCommand, purgeCommand];
+const COMMANDS: readonly CliCommand[] = [lsCommand, showCommand, logsCommand, waitCommand, attachCommand, sendCommand, runCommand, restartCommand, killCommand, gcCommand, purgeCommand];
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 async function main(argv: readonly string[], cli: CliContext = processContext()): Promise<number> {
@@ -67,7 +70,7 @@ async function report(error: unknown, cli: CliContext): Promise<number> {
     return EXIT.usage;
   }
   if (error instanceof UnknownJobError) {
-    await cli.err.line(`${prefix} no job with id "${error.jobId}" (list them with: ${cli.bin} ls)`);
+    await cli.err.line(`${prefix} no job has the id or name "${error.jobId}" (list them with: ${cli.bin} ls)`);
     return EXIT.failure;
   }
   if (error instanceof CliFailure || error instanceof BackgroundError || error instanceof TmuxError) {

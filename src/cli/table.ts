@@ -1,7 +1,8 @@
 // Plain-text tables: columns sized to their content (with caps), one flexible column that takes
 // what is left of the terminal width, colour applied after padding so widths stay right.
 import type { Painter, Style } from "./colors.js";
-import { oneLine, displayWidth, truncateText } from "./text.js";
+import { displayWidth, truncate } from "../text/truncate.js";
+import { oneLine } from "./text.js";
 
 /** One column: its header, how to get a cell's text, and optionally its style and limits. */
 export interface Column<Row> {
@@ -39,7 +40,7 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
     texts
       .map((text, index) => {
         const width = widths[index] ?? 0;
-        const fitted = truncateText(text, width);
+        const fitted = truncate(text, width);
         const padded = index === texts.length - 1 ? fitted : fitted + " ".repeat(Math.max(0, width - displayWidth(fitted)));
         const style = styleOf(index);
         return style && fitted ? options.paint(style, fitted) + padded.slice(fitted.length) : padded;

@@ -4,7 +4,9 @@
 // agent keeps their ids after compaction.
 import type { Hooks } from "@opencode-ai/plugin";
 import type { JobView } from "../core/job/job.js";
-import { formatDuration, formatStatus, runtimeOf, truncate } from "./format.js";
+import { formatDuration, runtimeOf } from "../text/duration.js";
+import { formatStatus } from "../text/status.js";
+import { truncate } from "../text/truncate.js";
 import type { ToolDeps } from "./tools/context.js";
 
 /** Most jobs listed in the block; the rest are counted. */

@@ -1,6 +1,7 @@
 // Disk use of jobs' logs for list results: a total line, and a job's size where it matters.
 import type { JobView } from "../core/job/job.js";
 import { logDiskBytes } from "../core/output/log-segments.js";
+import { formatSize } from "../text/size.js";
 
 /** A job's log is worth mentioning in its list line from this size on. */
 export const NOTABLE_LOG_BYTES = 1024 * 1024;
@@ -9,19 +10,6 @@ export const NOTABLE_LOG_BYTES = 1024 * 1024;
 export async function logSizes(jobs: readonly JobView[]): Promise<Map<string, number>> {
   const sizes = await Promise.all(jobs.map(async (job) => [job.id, await logDiskBytes(job.logPath).catch(() => 0)] as const));
   return new Map(sizes);
-}
-
-/** "512 B", "12.3 KB", "48.0 MB". */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The list's last line, e.g. "logs on disk: 12.3 MB (cap 64.0 MB per job)". */

@@ -3,7 +3,9 @@
 import { TERMINAL_STATUSES } from "../core/job/job-files.js";
 import type { JobView } from "../core/job/job.js";
 import type { OutputRead } from "../core/manager.js";
-import { formatDuration, formatStatus, runtimeOf, truncate } from "./format.js";
+import { formatDuration, runtimeOf } from "../text/duration.js";
+import { formatStatus } from "../text/status.js";
+import { truncate } from "../text/truncate.js";
 
 /** Output lines an exit notice quotes, at most. */
 export const EXIT_NOTICE_LINES = 10;

@@ -1,7 +1,7 @@
 // The output block of a read as text a model acts on: the lines, the cursor for the next read
 // (always shown), and short notes when lines came from disk, more follow, or grep filtered them.
 import type { OutputRead } from "../core/manager.js";
-import { truncate } from "./format.js";
+import { truncate } from "../text/truncate.js";
 
 /** What the caller asked for, so the notes can say what to do next. */
 export interface ReadRequest {

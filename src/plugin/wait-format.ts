@@ -2,13 +2,14 @@
 // its line number, an open port, the end, or a timeout), then the status and last lines.
 import { describeCondition } from "../core/wait/wait-condition.js";
 import type { WaitResult } from "../core/wait/waiter.js";
-import { formatOutput, formatStatus, truncate } from "./format.js";
+import { formatOutput } from "./format.js";
+import { formatDuration } from "../text/duration.js";
+import { formatStatus } from "../text/status.js";
+import { truncate } from "../text/truncate.js";
 
 /** "0.4s", "12.0s", then "1m05s": short waits are worth tenths. */
 export function formatWaited(ms: number): string {
-  if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+  return formatDuration(ms, { tenths: true });
 }
 
 /** The `waited for:` and `result:` lines, shared by waitForProcess and createBackgroundProcess. */

@@ -179,10 +179,11 @@ describe("run and ls", () => {
     await untilOutput(id, "ready");
 
     const table = (await ok("ls")).split("\n");
-    assert.match(table[0] ?? "", /^ID\s+STATUS\s+RUNTIME\s+NAME\s+TAG\s+SCOPE\s+PORTS\s+CPU\s+MEM\s+LAST OUTPUT$/);
+    // ENDED, RESTARTS, PORTS and WHY IT ENDED appear once some job has ended, restarted or listens (earlier tests).
+    assert.match(table[0] ?? "", /^ID\s+STATUS\s+RUNTIME\s+(ENDED\s+)?(RESTARTS\s+)?LOG\s+NAME\s+TAG\s+SCOPE\s+(PORTS\s+)?CPU\s+MEM\s+(WHY IT ENDED\s+)?LAST OUTPUT$/);
     const row = table.find((line) => line.startsWith(id));
     assert.ok(row, `ls shows ${id}:\n${table.join("\n")}`);
-    assert.match(row, new RegExp(`^${id}\\s+running\\s+\\d+[smh]\\S*\\s+web server\\s+web\\s+global\\s+-\\s+\\d+(\\.\\d)?%\\s+\\d+(\\.\\d)? MB\\s+ready$`));
+    assert.match(row, new RegExp(`^${id}\\s+running\\s+\\d+[smh]\\S*\\s+(-\\s+)*\\d+B\\s+web server\\s+web\\s+global\\s+(-\\s+)?\\d+(\\.\\d)?%\\s+\\d+(\\.\\d)? MB\\s+(-\\s+)?ready$`));
     assert.doesNotMatch(row, /\u001b\[/, "no colour when piped");
 
     const job = await view(id);
@@ -267,7 +268,7 @@ describe("logs", () => {
   test("an unknown id exits 1", async () => {
     const result = await cli("logs", "zzzzzzzz");
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /no job with id "zzzzzzzz"/);
+    assert.match(result.stderr, /no job has the id or name "zzzzzzzz"/);
   });
 });
 
@@ -371,7 +372,7 @@ describe("kill", () => {
     await untilStatus(id, "running");
     const result = await cli("kill", id, "zzzzzzzz");
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /no job with id "zzzzzzzz"/);
+    assert.match(result.stderr, /no job has the id or name "zzzzzzzz"/);
     assert.equal(result.stdout, "");
     assert.equal((await view(id)).status, "running");
     await ok("kill", id);

@@ -1,7 +1,8 @@
 // Issue 8 items 4 and 5, the words: survivors and unwritten records appear in the kill result.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { formatHandleNote, formatKillProblems, formatKillReports } from "../../src/plugin/format.js";
+import { formatKillReports } from "../../src/plugin/format.js";
+import { formatHandleNote, formatKillProblems } from "../../src/text/status.js";
 import type { KillReport } from "../../src/core/manager.js";
 
 const base: KillReport = { id: "abc12345", name: "web", previousStatus: "running", status: "cancelled", signalled: 3, forced: 0, survivors: [] };

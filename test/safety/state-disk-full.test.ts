@@ -10,7 +10,8 @@ import path from "node:path";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
 import { jobsDir } from "../../src/core/job/job-files.js";
 import { JobStartError } from "../../src/core/errors.js";
-import { formatJobLine, formatStatus } from "../../src/plugin/format.js";
+import { formatJobLine } from "../../src/plugin/format.js";
+import { formatStatus } from "../../src/text/status.js";
 
 let sandbox: TmuxSandbox;
 let mountPoint = "";

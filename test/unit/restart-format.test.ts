@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { JobView } from "../../src/core/job/job.js";
 import { formatJobLine, formatRestarts } from "../../src/plugin/format.js";
-import { formatDiskTotal, formatSize } from "../../src/plugin/disk-usage.js";
+import { formatDiskTotal } from "../../src/plugin/disk-usage.js";
+import { formatSize } from "../../src/text/size.js";
 
 const view = (overrides: Partial<JobView> = {}): JobView => ({
   id: "k3f9x0qa", name: "dev", tags: [], scope: "session", sessionId: undefined, projectDir: undefined,

@@ -1,11 +1,11 @@
 // `opencode-bg gc`: deletes the folders (logs included) of jobs that finished long enough ago,
 // and their leftover dead windows. Running and pending jobs are never touched.
-import { formatDuration } from "../../plugin/format.js";
+import { formatDuration } from "../../text/duration.js";
 import { parseAge, parseCommandArgs } from "../args.js";
 import { statusStyle } from "../colors.js";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../errors.js";
-import { formatSize } from "../../plugin/disk-usage.js";
+import { formatSize } from "../../text/size.js";
 
 const DEFAULT_AGE = "7d";
 

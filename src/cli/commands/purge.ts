@@ -9,7 +9,7 @@ import type { KillReport } from "../../core/manager.js";
 import { TmuxClient } from "../../tmux/client.js";
 import { TmuxNotFoundError } from "../../tmux/errors.js";
 import { inspectSession, killSession, type SessionWindows } from "../../tmux/session-remove.js";
-import { formatSize } from "../../plugin/disk-usage.js";
+import { formatSize } from "../../text/size.js";
 import { parseCommandArgs } from "../args.js";
 import type { CliCommand } from "../command.js";
 import type { CliContext } from "../context.js";

@@ -1,8 +1,8 @@
 // `opencode-bg run`: starts a job from a shell. It lands in the same state dir and tmux session
 // as the plugin's jobs, so OpenCode sees it too. The CLI exits at once; the job keeps running.
 import path from "node:path";
-import { formatAttach } from "../../plugin/format.js";
-import { parseCommandArgs } from "../args.js";
+import { formatAttach } from "../../text/attach.js";
+import { parseCommandArgs, splitAtCommand } from "../args.js";
 import type { CliCommand } from "../command.js";
 import { CliFailure, UsageError } from "../errors.js";
 
@@ -10,13 +10,15 @@ import { CliFailure, UsageError } from "../errors.js";
 export const runCommand: CliCommand = {
   name: "run",
   summary: "Start a job from the shell",
-  help: `Usage: opencode-bg run [--name N] [--tag T]... [--cwd DIR] [--project DIR] -- <command...>
+  help: `Usage: opencode-bg run [--name N] [--tag T]... [--cwd DIR] [--project DIR] [--] <command...>
 
 Start a command in its own tmux window and return at once; the job keeps running.
+Options go before the command: everything from the command on belongs to it (run ls -la).
 A single argument is run as a shell command line (pipes, &&, $VARS work):
-  opencode-bg run --name dev -- 'npm run dev | tee dev.txt'
+  opencode-bg run --name dev 'npm run dev | tee dev.txt'
 Several arguments are run as exactly those words:
-  opencode-bg run -- npm test -- --watch
+  opencode-bg run npm test -- --watch
+Put -- before a command that starts with "-".
 
 Jobs started here are always global: there is no OpenCode session for them to end with.
 They run until they finish or are killed, and OpenCode sessions of --project see them.
@@ -29,9 +31,10 @@ Options:
   --global        accepted for symmetry with the plugin; CLI jobs are always global
   -h, --help      show this help`,
   async run(args, cli) {
-    const { values, positionals } = parseCommandArgs("run", {
-      args,
-      allowPositionals: true,
+    const split = splitAtCommand(args, ["--name", "--tag", "--cwd", "--project"]);
+    const positionals = split.command;
+    const { values } = parseCommandArgs("run", {
+      args: split.own,
       options: {
         name: { type: "string" },
         tag: { type: "string", multiple: true },
@@ -40,7 +43,7 @@ Options:
         project: { type: "string" },
       },
     });
-    if (positionals.length === 0) throw new UsageError("give the command to run after --, e.g. opencode-bg run -- npm run dev", "run");
+    if (positionals.length === 0) throw new UsageError("give the command to run, e.g. opencode-bg run --name dev npm run dev", "run");
     const command = positionals.length === 1 ? (positionals[0] ?? "") : positionals.map(shellWord).join(" ");
     const projectDir = path.resolve(values.project ?? process.cwd());
     const result = await cli.withManager(async (manager) => {

@@ -3,8 +3,10 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import { validateReadArgs } from "../../core/output/read-args.js";
 import { CPU_SAMPLE_MS } from "../../core/job/job-usage.js";
-import { formatAttach, formatJobDetails } from "../format.js";
+import { formatJobDetails } from "../format.js";
 import { formatPollHeader } from "../format-poll.js";
+import { GREP_MAX_CHARS } from "../../core/output/grep.js";
+import { formatAttach } from "../../text/attach.js";
 import { formatRead } from "../format-read.js";
 import { formatInputWait } from "../input-wait-notice.js";
 import { formatUsage } from "../usage-format.js";

@@ -3,7 +3,8 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { waitForOutput } from "../../core/wait/output-arrival.js";
-import { formatAttach, formatJobDetails } from "../format.js";
+import { formatJobDetails } from "../format.js";
+import { formatAttach } from "../../text/attach.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 import { askExternalDirectory } from "./external-directory.js";

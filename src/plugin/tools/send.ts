@@ -3,7 +3,8 @@
 import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { waitForOutput } from "../../core/wait/output-arrival.js";
-import { formatStatus } from "../format.js";
+import { INPUT_LIMITS } from "../../core/input/send-input.js";
+import { formatStatus } from "../../text/status.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";

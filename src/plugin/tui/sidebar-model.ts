@@ -2,8 +2,9 @@
 // jobs belong in a session's sidebar, and the text of each row. No OpenCode, no Solid here.
 import path from "node:path";
 import type { JobView } from "../../core/job/job.js";
-import { formatDuration, runtimeOf, truncate } from "../format.js";
 import { INPUT_WAIT_MARK } from "../input-wait-notice.js";
+import { formatDuration, runtimeOf } from "../../text/duration.js";
+import { truncate } from "../../text/truncate.js";
 
 /** Where the sidebar is drawn: the session it belongs to and the project's directories. */
 export interface SidebarScope {
