@@ -39,6 +39,9 @@ import { jobProcessesOf, paneStartTimeOf } from "./job-processes.js";
 import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
 import { JOB_MARKER_VARIABLE, wrapperScript } from "./wrapper.js";
 import { scanMarkedProcesses, type MarkedProcess } from "./marker-scan.js";
+import { JobWatches } from "./job-watches.js";
+import { buildWatchFile } from "./watch-spec.js";
+import type { LineEvent } from "./line-event.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
@@ -48,7 +51,7 @@ export interface ManagerEvents {
    * notifications (its owner, or the successor of a dead owner; see notify-claim.ts). `position`
    * (the marker's end in the log) goes back to notificationsHandled once the marker is handled.
    */
-  notify: [job: JobView, message: string, position: number];
+  notify: [job: JobView, message: string, position: number, event?: LineEvent];
   /** A complete output line (clean text) with its absolute line number. */
   line: [jobId: string, line: string, lineNo: number];
 }
@@ -128,6 +131,8 @@ const LEFTOVER_SCAN_DELAY_MS = 300;
 
 export class JobManager {
   readonly instanceId: string;
+  /** Each job's watches and readiness (watch.json; issue 12): which output lines are events. */
+  readonly watches = new JobWatches();
   readonly config: CoreConfig;
   readonly tmux: TmuxClient;
   /** Clients of other tmux servers that jobs in the state dir run on (by socket path), made lazily. */
@@ -222,6 +227,7 @@ export class JobManager {
   async create(input: CreateJobInput): Promise<JobView> {
     this.assertOpen();
     const valid = await validateCreateInput(input);
+    const watchFile = buildWatchFile(input.watch, input.ready);
     const id = newJobId();
     const paths = JobPaths.of(this.config.stateDir, id);
     const meta: JobMeta = {
@@ -243,6 +249,8 @@ export class JobManager {
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
     const abandon = (error: unknown) => this.abandonCreate(id, paths, error);
+    // Before meta.json: another instance that finds the job through meta.json finds its watches too.
+    if (watchFile) await this.watches.save(id, paths.dir, watchFile).catch(abandon);
     await Promise.all([
       writeFileAtomic(paths.command, valid.command),
       writeFileAtomic(paths.cwd, valid.cwd),
@@ -561,9 +569,9 @@ export class JobManager {
         const from = Math.max(Number.isNaN(cursor) ? 0 : cursor, inSession ?? 0);
         if (inSession !== undefined && inSession === from) this.notificationsHandled(job.id, from);
         job.notifyHandled = Math.max(job.notifyHandled, from);
-        const markers = await scanNotifyMarkers(job.paths.log, from, upTo).catch(() => []);
+        const markers = await scanNotifyMarkers(job.paths.log, from, upTo, (line, context) => this.watches.detect(job.id, line, context, undefined, true)).catch(() => []);
         this.debug("notify take-over", { jobId: job.id, cursor, inSession, upTo, markers: markers.length });
-        for (const marker of markers) this.emitter.emit("notify", job.view(this.instanceId), marker.message, marker.end);
+        for (const marker of markers) this.emitter.emit("notify", job.view(this.instanceId), marker.message, marker.end, marker.event);
       });
     })()
       .catch((error: unknown) => this.debug("notify claim failed", { jobId: job.id, error: String(error) }))
@@ -587,6 +595,16 @@ export class JobManager {
     else job.lastNotificationError = entry.error ?? "unknown error";
     const line = `${JSON.stringify({ at: Date.now(), ...entry })}\n`;
     await fs.appendFile(job.paths.notifications, line, { mode: 0o600 }).catch(() => undefined);
+  }
+
+  /** watchProcess: adds and removes a job's watches (watch.json); returns the new list. */
+  async changeWatches(id: string, change: { add?: unknown; remove?: unknown }): Promise<string[]> {
+    return this.watches.change(id, this.require(id).paths.dir, change);
+  }
+
+  /** A job's readiness port accepted a connection: recorded, so no instance reports it again. */
+  async portReady(id: string): Promise<void> {
+    await this.watches.markPortReady(id, this.require(id).paths.dir);
   }
 
   // ---- restart ------------------------------------------------------------------------------
@@ -767,7 +785,7 @@ export class JobManager {
       maxChars: this.config.ringChars,
       events: {
         onLine: (line, lineNo) => this.emitter.emit("line", meta.id, line, lineNo),
-        onNotify: (message, end) => {
+        onNotify: (message, end, event) => {
           const job = this.jobs.get(meta.id);
           if (!job?.isActive) return;
           job.notifySeen = Math.max(job.notifySeen, end);
@@ -777,7 +795,7 @@ export class JobManager {
             return;
           }
           this.debug("notify", { jobId: meta.id, message: message.slice(0, 80) });
-          const emit = () => this.emitter.emit("notify", job.view(this.instanceId), message, end);
+          const emit = () => this.emitter.emit("notify", job.view(this.instanceId), message, end, event);
           // Behind a take-over's re-raised markers, if one is still being read; and not one the
           // dead holder already delivered (this tailer may lag behind where it got to).
           if (job.notifyHolding) {
@@ -787,6 +805,7 @@ export class JobManager {
           } else emit();
         },
       },
+      detect: (line, context) => this.watches.detect(meta.id, line, context, paths.dir),
     });
     const job = new Job(meta, paths, tailer);
     this.jobs.set(meta.id, job);
@@ -796,6 +815,7 @@ export class JobManager {
   private ensureLoaded(job: Job): Promise<void> {
     job.loaded ??= (async () => {
       const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
+      await this.watches.load(job.id, job.paths.dir, { ifUnknown: true });
       await job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES, Number.isNaN(cursor) ? undefined : cursor);
     })();
     return job.loaded;
@@ -978,6 +998,9 @@ export class JobManager {
         return;
       case "restart":
         if (job) void this.restarts.onStateFile(job).catch(() => undefined);
+        return;
+      case "watch":
+        if (job) void this.watches.load(job.id, job.paths.dir);
         return;
       case "log-failed":
         if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);

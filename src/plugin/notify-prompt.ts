@@ -12,9 +12,16 @@ export interface NotifyItem {
   message: string;
   /** A marker's end in the job's log (see notify-scan.ts); none for an exit notice. */
   position?: number | undefined;
-  /** "exit": an exit notice (the process ended by itself), not a printed marker. */
-  kind?: "marker" | "exit" | undefined;
+  /**
+   * What happened (see job-events.ts): a printed marker (default), an exit notice, a line that
+   * matched a watch, readiness. Other kinds may be added; the prompt says `title` for them.
+   */
+  kind?: JobEventKind | undefined;
+  /** Our words for what happened, e.g. "printed a line matching watch \"errors\""; default by kind. */
+  title?: string | undefined;
 }
+
+export type JobEventKind = "marker" | "exit" | "watch" | "ready" | (string & {});
 
 export interface PromptLimits {
   /** Longest single message; longer ones are cut with an ellipsis. */
@@ -44,12 +51,15 @@ export function buildNotifyPrompt(items: readonly NotifyItem[], dropped: number,
   const cap = (text: string) => (text.length > limits.maxChars ? `${text.slice(0, limits.maxChars - 1)}…` : text);
   const quote = (text: string) => cap(text).split(/\r?\n|\r/).map((line) => `> ${line}`);
   const source = (item: NotifyItem) => `background process ${JSON.stringify(item.jobName)} (id ${item.jobId})`;
-  const entry = (item: NotifyItem) => [`${item.kind === "exit" ? "ended by itself" : "printed"}, from ${source(item)}:`, ...quote(item.message)];
+  const verb = (item: NotifyItem) => item.title ?? (item.kind === "exit" ? "ended by itself" : "printed");
+  // An event with nothing to quote (e.g. a port became ready) is its title alone.
+  const quoted = (item: NotifyItem) => (item.message === "" ? [] : quote(item.message));
+  const entry = (item: NotifyItem) => [`${verb(item)}, from ${source(item)}${item.message === "" ? "." : ":"}`, ...quoted(item)];
   const total = items.length + dropped;
   const [only] = items;
   let text: string;
   if (total === 1 && only) {
-    text = [`${FRAME} ${source(only)} ${only.kind === "exit" ? "ended by itself" : "printed"}:`, ...quote(only.message)].join("\n");
+    text = [`${FRAME} ${source(only)} ${verb(only)}${only.message === "" ? "." : ":"}`, ...quoted(only)].join("\n");
   } else if (total <= limits.maxItems) {
     text = [`${FRAME} ${total} notifications from background processes, oldest first.`, ...items.flatMap(entry)].join("\n");
   } else {

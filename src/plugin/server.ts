@@ -11,6 +11,7 @@ import { sendProcessInputTool } from "./tools/send.js";
 import { compactionHook } from "./compaction.js";
 import { waitForProcessTool } from "./tools/wait.js";
 import { restartProcessTool } from "./tools/restart.js";
+import { watchProcessTool } from "./tools/watch.js";
 
 const server: Plugin = async (input, rawOptions) => {
   const { options, error } = loadPluginOptions(rawOptions);
@@ -25,6 +26,7 @@ const server: Plugin = async (input, rawOptions) => {
       sendProcessInput: sendProcessInputTool(deps),
       waitForProcess: waitForProcessTool(deps),
       restartProcess: restartProcessTool(deps),
+      watchProcess: watchProcessTool(deps),
     },
     async event({ event }) {
       if (event.type === "session.deleted") await runtime.onSessionDeleted(event.properties.info.id).catch(() => undefined);

@@ -12,6 +12,7 @@ import { parseWaitCondition, parseWaitTimeout } from "../../core/wait-condition.
 import { formatWaitLines } from "../wait-format.js";
 import { waitConditionArg, waitTimeoutArg } from "./wait-args.js";
 import { askExternalDirectory } from "./external-directory.js";
+import { readyFromWaitFor, watchArg, notifyWhenReadyArg, formatWatchLines } from "./watch-args.js";
 
 const z = tool.schema;
 
@@ -48,11 +49,15 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         .describe(`Extra environment variables, e.g. {"PORT": "5173", "NODE_ENV": "development"}. At most ${LIMITS.envEntries}.`),
       restart: z.enum(["never", "on-failure"]).optional().describe("\"on-failure\": when the process fails by itself (non-zero exit, crash; not when you kill it), run it again after 1 s, 2 s, 4 s ... (at most 30 s). Default \"never\"."),
       maxRestarts: z.number().int().min(0).max(MAX_RESTARTS_LIMIT).optional().describe(`Most automatic restarts with restart "on-failure", 0-${MAX_RESTARTS_LIMIT}. Default ${DEFAULT_MAX_RESTARTS}.`),
+      watch: watchArg,
+      notifyWhenReady: notifyWhenReadyArg,
     },
     async execute(args, ctx) {
       // A bad waitFor is refused before anything starts.
       const waitFor = args.waitFor === undefined ? undefined : parseWaitCondition(args.waitFor, "waitFor");
       const waitTimeoutMs = parseWaitTimeout(args.waitTimeoutMs, "waitTimeoutMs");
+      // notifyWhenReady: the waitFor condition becomes an event for this session instead of a wait.
+      const ready = readyFromWaitFor(waitFor, args.notifyWhenReady);
       // As OpenCode's bash tool does with its workdir: a cwd outside the project needs external_directory first.
       const cwd = path.resolve(ctx.directory, args.cwd ?? ".");
       await askExternalDirectory(ctx, cwd, args.command);
@@ -70,10 +75,12 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         env: args.env,
         restart: args.restart,
         maxRestarts: args.maxRestarts,
+        watch: args.watch,
+        ready,
       }).catch(startFailure);
       // Nothing was left behind (no job, no folder): the model is told why, as a result it can act on.
       if ("failure" in job) return { title: `${args.name ?? args.command} could not start`, output: `status: failed: ${job.failure}`, metadata: { status: "failed" } };
-      const waited = waitFor === undefined ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
+      const waited = waitFor === undefined || ready ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
       const settled = waited ? manager.get(job.id) : await waitForFirstOutput(manager, job);
       const output = await manager.output(job.id, { lines: 20 });
       const attach = formatAttach(manager.attachCommand(job.id));
@@ -87,6 +94,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         `attach: ${attach}`,
         ...(settled.notifyOnExit ? ["notify on exit: yes"] : []),
         ...(settled.restartPolicy ? [`restart: on-failure, at most ${settled.restartPolicy.maxRestarts} time(s)`] : []),
+        ...formatWatchLines(manager.watches.view(settled.id)),
         ...(waited ? formatWaitLines(waited) : []),
         ...formatOutput(output),
       ].join("\n");

@@ -6,6 +6,7 @@ import { formatAttach, formatJobDetails } from "../format.js";
 import { formatRead } from "../format-read.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
+import { formatWatchLines } from "../watch-format.js";
 
 const z = tool.schema;
 
@@ -35,10 +36,11 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const output = await manager.output(id, { lines, since: args.since, grep: args.grep });
       const details = formatJobDetails(manager.get(id), formatAttach(manager.attachCommand(id)));
       const read = formatRead(output, { lines, since: args.since, grep: args.grep }).join("\n");
+      const watch = formatWatchLines(manager.watches.view(id)).map((line) => `\n${line}`).join("");
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
         title: `${job.name} (${job.id}) ${job.status}`,
-        output: `${details}\n${read}${delivery}`,
+        output: `${details}${watch}\n${read}${delivery}`,
         metadata: { processId: job.id, status: job.status, next: output.next },
       };
     },

@@ -3,6 +3,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/filters.js";
 import { formatJobLine } from "../format.js";
 import { formatDiskTotal, logSizes } from "../disk-usage.js";
+import { watchMark } from "../watch-format.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
@@ -44,10 +45,15 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
         ? "No background processes match."
         : [
           `${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope | last line):`,
-          ...jobs.map((job) => formatJobLine(job, now, sizes.get(job.id))),
+          ...jobs.map((job) => withMark(formatJobLine(job, now, sizes.get(job.id)), formatJobLine({ ...job, lastLine: undefined }, now, sizes.get(job.id)), watchMark(manager.watches.view(job.id)))),
           formatDiskTotal(sizes, manager.config.maxLogBytes),
         ].join("\n");
       return { title: `${jobs.length} background process(es)`, output, metadata: { count: jobs.length, running } };
     },
   });
+}
+
+/** The job line with `mark` (watches, readiness) after its scope, before " | last line". */
+function withMark(line: string, withoutLast: string, mark: string): string {
+  return mark ? `${withoutLast}${mark}${line.slice(withoutLast.length)}` : line;
 }
