@@ -814,8 +814,10 @@ export class JobManager {
 
   private ensureLoaded(job: Job): Promise<void> {
     job.loaded ??= (async () => {
-      const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
+      // Watches first: the cursor must be read right before the resume (a wait between them let a
+      // take-over's live events be raised again by the resume: 2 of 200 watched lines twice).
       await this.watches.load(job.id, job.paths.dir, { ifUnknown: true });
+      const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
       await job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES, Number.isNaN(cursor) ? undefined : cursor);
     })();
     return job.loaded;
