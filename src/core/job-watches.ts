@@ -9,8 +9,8 @@ import { readJson, writeJson } from "./job-files.js";
 import { parseNotifyLine } from "./notify.js";
 import type { LineContext, LineEvent } from "./line-event.js";
 import { compileSafePattern } from "./safe-regex.js";
-import { compileWatch, parseWatchList, WatchFileSchema, WATCH_LIMITS, type CompiledWatch, type WatchFile } from "./watch-spec.js";
-import type { RE2JS } from "re2js";
+import { compileWatch, parseWatchList, WatchFileSchema, WATCH_LIMITS, WATCH_PRESETS, type CompiledWatch, type WatchFile } from "./watch-spec.js";
+import { RE2JS } from "re2js";
 
 /** Lines quoted before a watch match. */
 export const WATCH_CONTEXT_LINES = 3;
@@ -25,6 +25,8 @@ export interface WatchView {
 interface JobState {
   file: WatchFile;
   compiled: CompiledWatch[];
+  /** All watches as one alternation: one RE2 test per line when nothing matches (the usual case). */
+  any: RE2JS | undefined;
   ready: RE2JS | undefined;
   lastMatch: WatchView["lastMatch"];
   matches: number;
@@ -44,6 +46,7 @@ export class JobWatches {
     this.states.set(jobId, {
       file,
       compiled: file.watches.map((source) => compileWatch(source)),
+      any: anyOf(file.watches),
       ready: ready?.pattern ? compileSafePattern(ready.pattern, { field: "waitFor.pattern", ignoreCase: ready.ignoreCase === true }) : undefined,
       lastMatch: old?.lastMatch,
       matches: old?.matches ?? 0,
@@ -127,6 +130,7 @@ export class JobWatches {
       }
       if (rescan && ready.position === context.end()) return readyEvent(ready.pattern ?? "", line);
     }
+    if (state.any && !state.any.test(line)) return undefined;
     for (const watch of state.compiled) {
       if (!watch.regex.test(line)) continue;
       if (!rescan) {
@@ -141,6 +145,22 @@ export class JobWatches {
         title: `printed a line matching watch ${JSON.stringify(watch.source)}${at}${before.length ? `, quoted last after ${before.length} line(s) of context` : ""}`,
       };
     }
+    return undefined;
+  }
+}
+
+/**
+ * One RE2 program for every watch (each in its own group, so inline flags like (?i) stay inside
+ * it). Measured on 10 MB of ~100-byte ordinary lines with 3 watches ("errors" and two patterns):
+ * 216 ms of CPU as 3 tests per line, ~55 ms as this one test (bench: watch.cpu detectorMs).
+ */
+function anyOf(watches: readonly string[]): RE2JS | undefined {
+  if (watches.length === 0) return undefined;
+  const union = watches.map((source) => `(?:${WATCH_PRESETS[source] ?? source})`).join("|");
+  try {
+    return RE2JS.compile(union);
+  } catch {
+    // Each one compiled alone (checked at the boundary); a union that does not is tested one by one.
     return undefined;
   }
 }
