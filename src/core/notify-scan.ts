@@ -10,7 +10,8 @@ export interface NotifyMarker {
   message: string;
   /** Absolute offset just past the marker's line in the job's output. */
   end: number;
-  event: LineEvent;
+  /** What the line is, when not a plain marker (a watch match, readiness). */
+  event?: LineEvent;
 }
 
 /**
@@ -51,7 +52,8 @@ export async function scanNotifyMarkers(logPath: string, from: number, to: numbe
           if (recent.length > RECENT_LINES) recent.shift();
           if (event === undefined) return;
           const end = endOf();
-          if (end > from && end <= to) markers.push({ message: event.message, end, event });
+          // A marker stays { message, end }; other events carry what they are.
+          if (end > from && end <= to) markers.push(event.kind === "marker" ? { message: event.message, end } : { message: event.message, end, event });
         });
       },
       onSkip: () => {
