@@ -25,6 +25,7 @@ import { measureIdleCpu } from "./bench/cases/idle-cpu.js";
 import { measureKill } from "./bench/cases/kill.js";
 import { measureList } from "./bench/cases/list.js";
 import { measureNotify } from "./bench/cases/notify.js";
+import { measureWatch } from "./bench/cases/watch.js";
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -87,6 +88,7 @@ async function main(): Promise<number> {
       await step("idle", "bulk kill", () => measureBulkKill(ctx, runningIds, finishedIds), "bulk-kill");
     } else if (args.only.has("list")) figures.push(failedFigure("list", "list latency", "skipped: the idle case started no jobs"));
     await step("flood", "RSS during a flood", () => measureFlood(ctx));
+    await step("watch", "cost of watching", () => measureWatch(ctx));
   } finally {
     leftovers = await cleanup();
   }

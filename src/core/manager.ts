@@ -19,6 +19,7 @@ import { serverRuns } from "./job/server-identity.js";
 import { markWaiting, unmarkWaiting } from "../tmux/input-mark.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./job/filters.js";
 import type { Job, JobView } from "./job/job.js";
+import type { JobWatches } from "./notify/job-watches.js";
 import { readJobUsage, type JobUsage, type UsageOptions } from "./job/job-usage.js";
 import { jobProcessesOf } from "./end/job-processes.js";
 import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
@@ -175,6 +176,21 @@ export class JobManager {
   async usage(ids: readonly string[], options?: UsageOptions): Promise<Map<string, JobUsage>> {
     const running = ids.map((id) => this.registry.get(id)).filter((job): job is Job => !!job?.isActive && !!job.started);
     return readJobUsage(running.map((job) => ({ id: job.id, ...jobProcessesOf(job) })), options);
+  }
+
+  /** Each job's watches and readiness (watch.json): which output lines are events. */
+  get watches(): JobWatches {
+    return this.registry.watches;
+  }
+
+  /** watchProcess: adds and removes a job's watches (watch.json); returns the new list. */
+  async changeWatches(id: string, change: { add?: unknown; remove?: unknown }): Promise<string[]> {
+    return this.registry.watches.change(id, this.registry.require(id).paths.dir, change);
+  }
+
+  /** A job's readiness port accepted a connection: recorded, so no instance reports it again. */
+  async portReady(id: string): Promise<void> {
+    await this.registry.watches.markPortReady(id, this.registry.require(id).paths.dir);
   }
 
   /** Loads the log tails of jobs found at start that nobody has read yet (for list's last line). */

@@ -12,11 +12,18 @@ export interface NotifyItem {
   message: string;
   /** A marker's end in the job's log (see notify-scan.ts); none for an exit notice. */
   position?: number | undefined;
-  /** "exit": an exit notice (the process ended by itself), not a printed marker; "input": it waits for input. */
-  kind?: "marker" | "exit" | "input" | undefined;
+  /**
+   * What happened (see job-events.ts): a printed marker (default), an exit notice, a line that
+   * matched a watch, readiness. Other kinds may be added; the prompt says `title` for them.
+   */
+  kind?: JobEventKind | undefined;
+  /** Our words for what happened, e.g. "printed a line matching watch \"errors\""; default by kind. */
+  title?: string | undefined;
   /** Our own words after the quoted message (not process output), e.g. how to answer a prompt. */
   hint?: string | undefined;
 }
+
+export type JobEventKind = "marker" | "exit" | "watch" | "ready" | "input" | (string & {});
 
 export interface PromptLimits {
   /** Longest single message; longer ones are cut with an ellipsis. */
@@ -46,14 +53,16 @@ export function buildNotifyPrompt(items: readonly NotifyItem[], dropped: number,
   const cap = (text: string) => (text.length > limits.maxChars ? `${text.slice(0, limits.maxChars - 1)}…` : text);
   const quote = (text: string) => cap(text).split(/\r?\n|\r/).map((line) => `> ${line}`);
   const source = (item: NotifyItem) => `background process ${JSON.stringify(item.jobName)} (id ${item.jobId})`;
-  const verb = (item: NotifyItem) => (item.kind === "exit" ? "ended by itself" : item.kind === "input" ? "stopped on a prompt" : "printed");
+  const verb = (item: NotifyItem) => item.title ?? (item.kind === "exit" ? "ended by itself" : item.kind === "input" ? "stopped on a prompt" : "printed");
+  // An event with nothing to quote (e.g. a port became ready) is its title alone.
+  const quoted = (item: NotifyItem) => (item.message === "" ? [] : quote(item.message));
   const hint = (item: NotifyItem) => (item.hint ? [item.hint] : []);
-  const entry = (item: NotifyItem) => [`${verb(item)}, from ${source(item)}:`, ...quote(item.message), ...hint(item)];
+  const entry = (item: NotifyItem) => [`${verb(item)}, from ${source(item)}${item.message === "" ? "." : ":"}`, ...quoted(item), ...hint(item)];
   const total = items.length + dropped;
   const [only] = items;
   let text: string;
   if (total === 1 && only) {
-    text = [`${FRAME} ${source(only)} ${verb(only)}:`, ...quote(only.message), ...hint(only)].join("\n");
+    text = [`${FRAME} ${source(only)} ${verb(only)}${only.message === "" ? "." : ":"}`, ...quoted(only), ...hint(only)].join("\n");
   } else if (total <= limits.maxItems) {
     text = [`${FRAME} ${total} notifications from background processes, oldest first.`, ...items.flatMap(entry)].join("\n");
   } else {

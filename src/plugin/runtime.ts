@@ -15,6 +15,8 @@ import { coreConfigFrom, type PluginOptions } from "./options.js";
 import { collectOldJobs } from "./gc-at-start.js";
 import { SessionContext } from "./session-context.js";
 import { inputWaitHint } from "./input-wait-notice.js";
+import { ReadyPortPoller, type JobEvent } from "./job-events.js";
+import type { LineEvent } from "../core/notify/line-event.js";
 
 export class PluginRuntime {
   readonly sessions: SessionContext;
@@ -23,6 +25,7 @@ export class PluginRuntime {
   private managerNow: JobManager | undefined;
   private readonly notifier: Notifier;
   private disposing: Promise<void> | undefined;
+  private readonly readyPorts: ReadyPortPoller;
 
   /** `configError`: the plugin options were invalid; every tool reports it and nothing starts. */
   constructor(private readonly input: PluginInput, readonly options: PluginOptions, configError?: Error) {
@@ -52,7 +55,7 @@ export class PluginRuntime {
       notifyDeliveredUpTo: (job) => this.deliveredUpTo(job),
       // Markers printed while no OpenCode ran are raised during recovery: listen from the start.
       listeners: {
-        notify: (job, message, position) => this.onNotify(job, message, position),
+        notify: (job, message, position, event) => this.onNotify(job, message, position, event),
         status: (job) => void this.onStatus(job),
         // Raised once per prompt, by the one instance that delivers the job's notifications.
         inputWait: (job, wait) => job.sessionId && this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message: wait.prompt, kind: "input", hint: inputWaitHint(job, wait) }),
@@ -60,6 +63,7 @@ export class PluginRuntime {
     });
     // Tools report the failure; an unhandled rejection here would only add noise.
     this.managerPromise.then((manager) => (this.managerNow = manager)).catch(() => undefined);
+    this.readyPorts = new ReadyPortPoller(() => this.managerNow, (sessionId, event) => this.deliverEvent(sessionId, event));
     // Old finished jobs go at start (gcAfterDays); a failure only costs disk space.
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
@@ -83,6 +87,7 @@ export class PluginRuntime {
     this.disposing ??= (async () => {
       const manager = await this.managerPromise.catch(() => undefined);
       if (!manager) return;
+      this.readyPorts.close();
       await this.notifier.drain().catch(() => undefined);
       this.notifier.close();
       await manager.killOwnSessionJobs().catch(() => undefined);
@@ -92,9 +97,18 @@ export class PluginRuntime {
   }
 
   /** The manager raises only markers this instance delivers (its own jobs, or taken over from a dead owner). */
-  private onNotify(job: JobView, message: string, position: number): void {
+  private onNotify(job: JobView, message: string, position: number, event?: LineEvent): void {
     if (!job.sessionId) return;
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, position });
+    this.deliverEvent(job.sessionId, { jobId: job.id, jobName: job.name, message, position, kind: event?.kind, title: event?.title });
+  }
+
+  /**
+   * Sends a job event to a session through the markers' delivery (see job-events.ts). The caller
+   * makes sure only one instance sends it: a line event (with `position`) comes from the
+   * manager's notify event; any other needs manager.claimNotifications(jobId) first.
+   */
+  deliverEvent(sessionId: string, event: JobEvent): void {
+    this.notifier.enqueue(sessionId, event);
   }
 
   /** Jobs whose exit notice this instance has queued: one per job, whatever events repeat. */

@@ -72,6 +72,8 @@ export class Job {
   finalizing: Promise<void> | undefined;
   /** Set once the tailer has loaded the log (finished jobs found at start load lazily). */
   loaded: Promise<void> | undefined;
+  /** Runs before the log is first read (the registry loads the job's watches here). */
+  beforeLoad: (() => Promise<unknown>) | undefined;
   notificationsDelivered = 0;
   lastNotificationError: string | undefined;
   // Notification succession (see claimNotifications / notify/notify-claim.ts), for jobs of other instances.

@@ -7,6 +7,8 @@ import { LogTailer } from "../output/log-tailer.js";
 import { Job, type JobView } from "./job.js";
 import type { JobMeta, JobPaths } from "./job-files.js";
 import type { InputWait } from "../input/input-wait.js";
+import { JobWatches } from "../notify/job-watches.js";
+import type { LineEvent } from "../notify/line-event.js";
 
 export interface ManagerEvents {
   /** A job changed status (created, started, ended). */
@@ -16,7 +18,7 @@ export interface ManagerEvents {
    * notifications (its owner, or the successor of a dead owner; see notify/notify-claim.ts). `position`
    * (the marker's end in the log) goes back to notificationsHandled once the marker is handled.
    */
-  notify: [job: JobView, message: string, position: number];
+  notify: [job: JobView, message: string, position: number, event?: LineEvent];
   /** A complete output line (clean text) with its absolute line number. */
   line: [jobId: string, line: string, lineNo: number];
   /** A running job waits for input (input/input-wait.ts); raised once, by one instance, per prompt. */
@@ -31,7 +33,7 @@ export interface ManagerEventSource {
 /** Events between the core's parts (not for callers of the manager). */
 export interface RegistryEvents {
   /** A job's log tailer read a notify marker; notify/notifications.ts decides who delivers it. */
-  marker: [job: Job, message: string, end: number];
+  marker: [job: Job, message: string, end: number, event: LineEvent];
   /** A job got its final status (decided here or read from another instance's outcome.json). */
   ended: [job: Job];
   /** A job's log tailer finished a read (input/input-wait.ts looks at where the output stopped). */
@@ -44,6 +46,8 @@ export class JobRegistry {
   readonly events = new EventEmitter<ManagerEvents>();
   /** What the core's parts listen to. */
   readonly internal = new EventEmitter<RegistryEvents>();
+  /** Each job's watches and readiness (watch.json; issue 12): which output lines are events. */
+  readonly watches = new JobWatches();
 
   constructor(
     readonly instanceId: string,
@@ -113,13 +117,17 @@ export class JobRegistry {
           const job = this.jobs.get(meta.id);
           if (job) this.internal.emit("readEnd", job);
         },
-        onNotify: (message, end) => {
+        onNotify: (message, end, event) => {
           const job = this.jobs.get(meta.id);
-          if (job?.isActive) this.internal.emit("marker", job, message, end);
+          if (job?.isActive) this.internal.emit("marker", job, message, end, event);
         },
       },
+      detect: (line, context) => this.watches.detect(meta.id, line, context, paths.dir),
     });
     const job = new Job(meta, paths, tailer);
+    // Watches before the log is first read: the cursor must be read right before the resume (a
+    // wait between them let a take-over's live events be raised again: 2 of 200 watched lines twice).
+    job.beforeLoad = () => this.watches.load(meta.id, paths.dir, { ifUnknown: true });
     this.jobs.set(meta.id, job);
     return job;
   }

@@ -38,6 +38,10 @@ export interface CreateJobInput {
   restart?: "on-failure" | "never" | undefined;
   /** Most automatic restarts with restart "on-failure" (0-100, default 5). */
   maxRestarts?: number | undefined;
+  /** Watches: preset names ("errors") or RE2 patterns; a matching line is an event for the session (watch-spec.ts). */
+  watch?: unknown;
+  /** Tell the session once when the job is ready: an output pattern or a port (watch-spec.ts). */
+  ready?: { pattern: string; ignoreCase?: boolean } | { port: number } | undefined;
 }
 
 export interface ValidCreateInput {

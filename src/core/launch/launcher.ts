@@ -16,6 +16,7 @@ import { validateCreateInput, type CreateJobInput } from "./create-input.js";
 import { encodeEnvPayload, FifoMaker, jobEnvironment, offerEnvironment, type EnvDelivery } from "./env-pipe.js";
 import { wrapperScript } from "./wrapper.js";
 import type { CoreBase } from "../parts.js";
+import { buildWatchFile } from "../notify/watch-spec.js";
 
 /** A job whose folder exists but never got a window is given up on after this long. */
 export const START_TIMEOUT_MS = 30_000;
@@ -52,6 +53,7 @@ export class Launcher {
   async create(input: CreateJobInput): Promise<JobView> {
     const { config, registry, servers } = this.deps;
     const valid = await validateCreateInput(input);
+    const watchFile = buildWatchFile(input.watch, input.ready);
     const id = newJobId();
     const paths = JobPaths.of(config.stateDir, id);
     const meta: JobMeta = {
@@ -73,6 +75,8 @@ export class Launcher {
     };
     await fs.mkdir(paths.dir, { mode: 0o700 });
     const abandon = (error: unknown) => this.abandonCreate(id, paths, error);
+    // Before meta.json: another instance that finds the job through meta.json finds its watches too.
+    if (watchFile) await this.deps.registry.watches.save(id, paths.dir, watchFile).catch(abandon);
     await Promise.all([
       writeFileAtomic(paths.command, valid.command),
       writeFileAtomic(paths.cwd, valid.cwd),

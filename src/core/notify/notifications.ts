@@ -7,6 +7,7 @@ import type { Job, JobView } from "../job/job.js";
 import { writeFileAtomicSync } from "../job/job-files.js";
 import { resolveNotifyHolder } from "./notify-claim.js";
 import { scanNotifyMarkers } from "./notify-scan.js";
+import type { LineEvent } from "./line-event.js";
 import type { CoreBase } from "../parts.js";
 
 export interface NotificationsDeps extends CoreBase {
@@ -16,7 +17,7 @@ export interface NotificationsDeps extends CoreBase {
 
 export class Notifications {
   constructor(private readonly deps: NotificationsDeps) {
-    deps.registry.internal.on("marker", (job, message, end) => this.onMarker(job, message, end));
+    deps.registry.internal.on("marker", (job, message, end, event) => this.onMarker(job, message, end, event));
   }
 
   /** Whether this instance delivers the job's notifications (taking them over if the holder died). */
@@ -79,9 +80,9 @@ export class Notifications {
         const from = Math.max(Number.isNaN(cursor) ? 0 : cursor, inSession ?? 0);
         if (inSession !== undefined && inSession === from) this.handled(job, from);
         job.notifyHandled = Math.max(job.notifyHandled, from);
-        const markers = await scanNotifyMarkers(job.paths.log, from, upTo).catch(() => []);
+        const markers = await scanNotifyMarkers(job.paths.log, from, upTo, (line, context) => registry.watches.detect(job.id, line, context, undefined, true)).catch(() => []);
         debug("notify take-over", { jobId: job.id, cursor, inSession, upTo, markers: markers.length });
-        for (const marker of markers) registry.events.emit("notify", registry.view(job), marker.message, marker.end);
+        for (const marker of markers) registry.events.emit("notify", registry.view(job), marker.message, marker.end, marker.event);
       });
     })()
       .catch((error: unknown) => debug("notify claim failed", { jobId: job.id, error: String(error) }))
@@ -91,8 +92,8 @@ export class Notifications {
     return job.notifyClaiming;
   }
 
-  /** A running job's tailer read a marker. */
-  private onMarker(job: Job, message: string, end: number): void {
+  /** A running job's tailer read a marker (or another line event: a watch match, readiness). */
+  private onMarker(job: Job, message: string, end: number, event: LineEvent): void {
     const { registry } = this.deps;
     job.notifySeen = Math.max(job.notifySeen, end);
     if (!registry.ownsJob(job) && !job.notifyHolding) {
@@ -101,7 +102,7 @@ export class Notifications {
       return;
     }
     this.deps.debug("notify", { jobId: job.id, message: message.slice(0, 80) });
-    const emit = () => registry.events.emit("notify", registry.view(job), message, end);
+    const emit = () => registry.events.emit("notify", registry.view(job), message, end, event);
     // Behind a take-over's re-raised markers, if one is still being read; and not one the
     // dead holder already delivered (this tailer may lag behind where it got to).
     if (job.notifyHolding) {

@@ -4,12 +4,14 @@
 // every marker after it.
 import { LineSplitter } from "../output/line-splitter.js";
 import { readLog } from "../output/log-segments.js";
-import { parseNotifyLine } from "./notify.js";
+import { markersOnly, type LineDetector, type LineEvent } from "./line-event.js";
 
 export interface NotifyMarker {
   message: string;
   /** Absolute offset just past the marker's line in the job's output. */
   end: number;
+  /** What the line is, when not a plain marker (a watch match, readiness). */
+  event?: LineEvent;
 }
 
 /**
@@ -24,12 +26,16 @@ export function lineEnds(chunk: Uint8Array, start: number, count: number): numbe
   return ends;
 }
 
-/** Markers whose lines end after `from` and at or before `to`; `from` must be a line start. */
-export async function scanNotifyMarkers(logPath: string, from: number, to: number): Promise<NotifyMarker[]> {
+const RECENT_LINES = 10;
+
+/** Markers (and other events `detect` finds: watch matches, readiness) whose lines end after `from` and at or before `to`; `from` must be a line start. */
+export async function scanNotifyMarkers(logPath: string, from: number, to: number, detect: LineDetector = markersOnly): Promise<NotifyMarker[]> {
   const markers: NotifyMarker[] = [];
   if (to <= from) return markers;
   let splitter = new LineSplitter();
   let reached = false;
+  // The lines before each one, for a watch match's context.
+  const recent: string[] = [];
   await readLog(
     logPath,
     from,
@@ -40,11 +46,14 @@ export async function scanNotifyMarkers(logPath: string, from: number, to: numbe
         if (exitMarker !== undefined) lines.push(...splitter.flush());
         let ends: number[] | undefined;
         lines.forEach((line, index) => {
-          const message = parseNotifyLine(line);
-          if (message === undefined) return;
-          ends ??= lineEnds(data, at, lines.length);
-          const end = ends[index] ?? at + data.length;
-          if (end > from && end <= to) markers.push({ message, end });
+          const endOf = () => (ends ??= lineEnds(data, at, lines.length))[index] ?? at + data.length;
+          const event = detect(line, { before: (n) => recent.slice(-n), end: endOf });
+          recent.push(line);
+          if (recent.length > RECENT_LINES) recent.shift();
+          if (event === undefined) return;
+          const end = endOf();
+          // A marker stays { message, end }; other events carry what they are.
+          if (end > from && end <= to) markers.push(event.kind === "marker" ? { message: event.message, end } : { message: event.message, end, event });
         });
       },
       onSkip: () => {

@@ -12,6 +12,7 @@ const OUTPUT_END_WAIT_MS = 30_000;
 /** Reads the job's log tail into its ring once (more of it for a running job), from its notify cursor on. */
 export function ensureLoaded(job: Job): Promise<void> {
   job.loaded ??= (async () => {
+    await job.beforeLoad?.();
     const cursor = Number.parseInt(await fs.readFile(job.paths.notifyCursor, "utf8").catch(() => ""), 10);
     await job.tailer.resume(job.isActive ? RESUME_TAIL_BYTES : FINISHED_TAIL_BYTES, Number.isNaN(cursor) ? undefined : cursor);
   })();

@@ -6,8 +6,8 @@ import { LineSplitter } from "./line-splitter.js";
 import { lineStartAtOrAfter } from "./log-positions.js";
 import { logExtent, readLog } from "./log-segments.js";
 import { LineRing } from "./ring-buffer.js";
-import { parseNotifyLine } from "../notify/notify.js";
 import { lineEnds } from "../notify/notify-scan.js";
+import { markersOnly, type LineDetector, type LineEvent } from "../notify/line-event.js";
 
 // 64 KB: larger chunks decode into strings big enough to skip V8's young-generation cleanup,
 // which made memory during a flood grow by ~46 MB instead of ~31 MB (measured by the bench).
@@ -15,8 +15,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface TailerEvents {
   onLine?: (line: string, lineNo: number) => void;
-  /** `end`: absolute offset just past the marker's line (its identity between instances). */
-  onNotify?: (message: string, end: number) => void;
+  /** `end`: absolute offset just past the event's line (its identity between instances). */
+  onNotify?: (message: string, end: number, event: LineEvent) => void;
   onExitMarker?: (status: number) => void;
   /** After each read of what was new (e.g. to see whether output stopped on a prompt). */
   onReadEnd?: () => void;
@@ -27,6 +27,8 @@ export interface TailerOptions {
   maxLines: number;
   maxChars: number;
   events: TailerEvents;
+  /** Which lines are events (default: OPENCODE_NOTIFY markers only). */
+  detect?: LineDetector;
 }
 
 /** One job's log reader: byte offset, line splitter and ring buffer. */
@@ -147,16 +149,17 @@ export class LogTailer {
     // Output the command left without a final newline is complete once the wrapper's marker shows.
     if (exitMarker !== undefined) lines.push(...this.splitter.flush());
     const { onLine, onNotify, onExitMarker } = this.options.events;
-    // Line end offsets are worked out only for a chunk that holds a marker (rare).
+    // Line end offsets are worked out only for a chunk that holds an event (rare).
     let ends: number[] | undefined;
+    const detect = this.options.detect ?? markersOnly;
     lines.forEach((line, index) => {
       const lineNo = this.ring.push(line);
       onLine?.(line, lineNo);
       if (!quiet && onNotify) {
-        const message = parseNotifyLine(line);
-        if (message === undefined) return;
-        ends ??= lineEnds(chunk, start, lines.length);
-        onNotify(message, ends[index] ?? start + chunk.length);
+        const end = () => (ends ??= lineEnds(chunk, start, lines.length))[index] ?? start + chunk.length;
+        const event = detect(line, { before: (n) => this.ring.tail(n + 1).slice(0, -1).map((kept) => kept.text), end, lineNo });
+        if (event === undefined) return;
+        onNotify(event.message, end(), event);
       }
     });
     if (exitMarker !== undefined) {

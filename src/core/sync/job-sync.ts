@@ -74,6 +74,9 @@ export class JobSync {
       case "restart":
         if (job) void this.deps.restarter.onStateFile(job).catch(() => undefined);
         return;
+      case "watch":
+        if (job) void registry.watches.load(job.id, job.paths.dir).catch(() => undefined);
+        return;
       case "log-failed":
         if (job?.isActive) void this.checkLogWriter(job).catch(() => undefined);
         return;

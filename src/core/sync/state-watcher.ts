@@ -12,6 +12,7 @@ export type JobFileEvent =
   | { kind: "started"; jobId: string }
   | { kind: "outcome"; jobId: string }
   | { kind: "restart"; jobId: string }
+  | { kind: "watch"; jobId: string }
   | { kind: "log-failed"; jobId: string }
   | { kind: "input-wait"; jobId: string }
   | { kind: "removed"; jobId: string };
@@ -23,6 +24,8 @@ const FILE_EVENTS: Record<string, JobFileEvent["kind"] | undefined> = {
   "started.json": "started",
   "outcome.json": "outcome",
   "restart.json": "restart",
+  // Watches changed (watchProcess, maybe in another OpenCode).
+  "watch.json": "watch",
   // A log rotation finished: what the tailer waited for is readable now.
   "log-index.json": "output",
   // The log writer could not write (a full disk): made, or removed once writing works again.

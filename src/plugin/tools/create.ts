@@ -15,6 +15,7 @@ import { waitConditionFromArgs } from "../../core/wait/wait-args.js";
 import { formatWaitLines } from "../wait-format.js";
 import { waitArgs } from "./wait-args.js";
 import { askExternalDirectory } from "./external-directory.js";
+import { readyFromWaitFor, watchArg, notifyWhenReadyArg, formatWatchLines } from "./watch-args.js";
 
 const z = tool.schema;
 
@@ -41,11 +42,15 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       restart: z.string().optional(),
       maxRestarts: z.number().optional(),
       ...waitArgs,
+      watch: watchArg,
+      notifyWhenReady: notifyWhenReadyArg,
     },
     async execute(args, ctx) {
       // A bad wait is refused before anything starts.
       const waitFor = waitConditionFromArgs(args, undefined);
       const waitTimeoutMs = parseWaitTimeout(args.timeoutMs, "timeoutMs");
+      // notifyWhenReady: the until condition becomes an event for this session instead of a wait.
+      const ready = readyFromWaitFor(waitFor, args.notifyWhenReady);
       const cwd = path.resolve(ctx.directory, args.cwd ?? ".");
       const input: CreateJobInput = {
         command: args.command,
@@ -60,6 +65,8 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         // Any string: the core's validateRestartPolicy names the two values.
         restart: args.restart as CreateJobInput["restart"],
         maxRestarts: args.maxRestarts,
+        watch: args.watch,
+        ready,
       };
       // The core's checks before anyone is asked (the cwd is checked after its permission, below).
       await validateCreateInput({ ...input, cwd: undefined });
@@ -70,7 +77,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const job = await manager.create(input).catch(startFailure);
       // Nothing was left behind (no job, no folder): the model is told why, as a result it can act on.
       if ("failure" in job) return { title: `${args.name ?? args.command} could not start`, output: `status: failed: ${job.failure}`, metadata: { status: "failed" } };
-      const waited = waitFor === undefined ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
+      const waited = waitFor === undefined || ready ? undefined : await waitForJob(manager, job.id, waitFor, { signal: ctx.abort, timeoutMs: waitTimeoutMs });
       const settled = waited ? manager.get(job.id) : await waitForFirstOutput(manager, job);
       const output = await manager.output(job.id, { lines: 20 });
       const attach = formatAttach(manager.attachCommand(job.id));
@@ -84,6 +91,7 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
         `attach: ${attach}`,
         ...(settled.notifyOnExit ? ["notify on exit: yes"] : []),
         ...(settled.restartPolicy ? [`restart: on-failure, at most ${settled.restartPolicy.maxRestarts} time(s)`] : []),
+        ...formatWatchLines(manager.watches.view(settled.id)),
         ...(waited ? formatWaitLines(waited) : []),
         ...formatOutput(output),
       ].join("\n");

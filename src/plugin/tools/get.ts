@@ -12,6 +12,7 @@ import { formatInputWait } from "../input-wait-notice.js";
 import { formatUsage } from "../usage-format.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
+import { formatWatchLines } from "../watch-format.js";
 
 const z = tool.schema;
 
@@ -44,10 +45,11 @@ export function getBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       const header = since === undefined ? formatJobDetails(view, formatAttach(manager.attachCommand(id))) + (usage ? `\nusage: ${usage}` : "") : formatPollHeader(view);
       const details = [header, ...formatInputWait(view)].join("\n");
       const read = formatRead(output, { lines, since, grep: args.grep }).join("\n");
+      const watch = since === undefined ? formatWatchLines(manager.watches.view(id)).map((line) => `\n${line}`).join("") : "";
       const delivery = job.lastNotificationError ? `\nlast notification failed: ${job.lastNotificationError}` : "";
       return {
         title: `${job.name} (${job.id}) ${job.status}`,
-        output: `${details}\n${read}${delivery}`,
+        output: `${details}${watch}\n${read}${delivery}`,
         metadata: { processId: job.id, status: job.status, next: output.next },
       };
     },

@@ -9,6 +9,7 @@ import { listBackgroundProcessesTool } from "./list.js";
 import { restartProcessTool } from "./restart.js";
 import { sendProcessInputTool } from "./send.js";
 import { waitForProcessTool } from "./wait.js";
+import { watchProcessTool } from "./watch.js";
 
 export function pluginTools(deps: ToolDeps): Record<string, ToolDefinition> {
   return {
@@ -19,5 +20,6 @@ export function pluginTools(deps: ToolDeps): Record<string, ToolDefinition> {
     sendProcessInput: sendProcessInputTool(deps),
     waitForProcess: waitForProcessTool(deps),
     restartProcess: restartProcessTool(deps),
+    watchProcess: watchProcessTool(deps),
   };
 }

@@ -4,6 +4,7 @@ import type { JobFilter } from "../../core/job/filters.js";
 import { formatJobLine } from "../format.js";
 import { formatDiskTotal, logSizes } from "../disk-usage.js";
 import { formatPorts } from "../usage-format.js";
+import { watchMark } from "../watch-format.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
 const z = tool.schema;
@@ -44,10 +45,18 @@ export function listBackgroundProcessesTool(deps: ToolDeps): ToolDefinition {
         ? "No background processes match."
         : [
           `${jobs.length} process(es), ${running} running (id status runtime "name" [tags] scope :ports | last line):`,
-          ...jobs.map((job) => formatJobLine(job, now, sizes.get(job.id), formatPorts(usage.get(job.id)))),
+          ...jobs.map((job) => {
+            const ports = formatPorts(usage.get(job.id));
+            return withMark(formatJobLine(job, now, sizes.get(job.id), ports), formatJobLine({ ...job, lastLine: undefined }, now, sizes.get(job.id), ports), watchMark(manager.watches.view(job.id)));
+          }),
           formatDiskTotal(sizes, manager.config.maxLogBytes),
         ].join("\n");
       return { title: `${jobs.length} background process(es)`, output, metadata: { count: jobs.length, running } };
     },
   });
+}
+
+/** The job line with `mark` (watches, readiness) after its scope, before " | last line". */
+function withMark(line: string, withoutLast: string, mark: string): string {
+  return mark ? `${withoutLast}${mark}${line.slice(withoutLast.length)}` : line;
 }

@@ -1,0 +1,156 @@
+// Watch matches ride the markers' cursor (issue 12): exactly one notification per watched line
+// when the owning OpenCode dies among others. As notify-exactly-once.test.ts, but the job prints
+// plain lines `tick-N` (no OPENCODE_NOTIFY) that a watch pattern picks out; three filler lines
+// after each keep other ticks out of a match's quoted context, so each tick is counted once.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { copyFileSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { isProcessAlive } from "../../src/core/end/process-tree.js";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.ts", import.meta.url));
+const TRIALS = Number(process.env.WATCH_TRIALS ?? 10);
+const BATCH = 10;
+// At most 20 per trial (one job per session), so no prompt becomes a summary that quotes only
+// the latest few: every delivered marker is visible by its number.
+const MARKERS = 20;
+// Fast limits so each trial sends several prompts, all of them listing every marker.
+const OPTIONS = { notifyMinIntervalMs: 60, notifyMaxPerMinute: 1000 };
+
+let sandbox: TmuxSandbox;
+let out: string;
+const children: ChildProcess[] = [];
+
+interface Ready {
+  pid: number;
+  instanceId: string;
+  ids: string[];
+  /** The created job's status right after create: "running", or "failed" if it could not start. */
+  created?: { status: string; error?: string };
+}
+
+function startInstance(spec: Record<string, unknown>): Promise<Ready> {
+  const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify({ out, options: OPTIONS, ...spec })], {
+    env: sandbox.env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (line) => resolve(JSON.parse(line) as Ready));
+    child.once("exit", (code) => reject(new Error(`instance exited early (${code})`)));
+  });
+}
+
+/** How often each (session, marker number) was delivered, over every instance's prompts. */
+function deliveries(): Map<string, number> {
+  const counts = new Map<string, number>();
+  let text = "";
+  try {
+    text = readFileSync(out, "utf8");
+  } catch {
+    return counts;
+  }
+  for (const line of text.split("\n").filter(Boolean)) {
+    const record = JSON.parse(line) as { sessionId: string; parts: { text: string; synthetic?: boolean }[] };
+    const visible = record.parts.filter((part) => !part.synthetic).map((part) => part.text).join("\n");
+    for (const match of visible.matchAll(/tick-(\d+)\b/g)) {
+      const key = `${record.sessionId}#${match[1]}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+before(async () => {
+  sandbox = await createTmuxSandbox("obg-watch1");
+  if (process.env.NOTIFY_DEBUG) sandbox.env.OPENCODE_BG_DEBUG = "1";
+  out = path.join(sandbox.stateDir, "delivered.jsonl");
+});
+
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  // The SIGKILLed instances leave their tmux control clients behind, and a tmux server waits for
+  // its clients before it exits: kill-server alone left the private server running. End it by pid.
+  let serverPid: number | undefined;
+  try {
+    serverPid = Number(sandbox.tmux("display-message", "-p", "#{pid}").trim()) || undefined;
+  } catch {
+    // No server was started.
+  }
+  // A manager of the test's own ends every job still running before the tmux server goes.
+  await sandbox.open().catch(() => undefined);
+  await sandbox.cleanup();
+  if (serverPid && isProcessAlive(serverPid)) process.kill(serverPid, "SIGKILL");
+});
+
+test(`watch exactly once: ${TRIALS} owners SIGKILLed mid-stream among 3 other instances deliver every watched line once`, { timeout: 600_000 }, async () => {
+  // Three long-lived instances on the same state dir, like three other OpenCodes.
+  await Promise.all([0, 1, 2].map(() => startInstance({})));
+  const command = `sleep 0.3; for i in $(seq 1 ${MARKERS}); do echo "tick-$i"; printf 'pad\\npad\\npad\\n'; sleep 0.05; done; sleep 300`;
+  const sessions: string[] = [];
+  const notStarted: string[] = [];
+  // Markers of a job that is no longer running are, by design, not delivered. Under this churn
+  // (ten owners SIGKILLed at once, each leaving its tmux control client behind) the private tmux
+  // server itself exited in 2 of 12 CI runs, ending every job on it ("failed: the tmux server
+  // exited", a true state): such trials are left out, listed, and replaced by new ones, so the
+  // exactly-once count still covers TRIALS trials whose job kept running.
+  const endedSessions = new Set<string>();
+  const kept = () => sessions.filter((sessionId) => !endedSessions.has(sessionId));
+  const observer = await sandbox.open({ observeOnly: true });
+  let trial = 0;
+  for (let round = 0; round < 3 && kept().length < TRIALS; round++) {
+    while (kept().length < TRIALS && notStarted.length < TRIALS) {
+      const batch = Array.from({ length: Math.min(BATCH, TRIALS - kept().length) }, () => `ses_trial${trial++}`);
+      await Promise.all(
+        batch.map(async (sessionId) => {
+          const owner = await startInstance({ create: { command, name: "counter", sessionId, watch: ["^tick-"] } });
+          // A job that could not start (ten owners creating windows at once on a loaded machine
+          // can time out tmux) prints nowhere we read: that trial is run again, not counted.
+          if (owner.created?.status !== "running" && owner.created?.status !== "pending") notStarted.push(`${sessionId}: ${owner.created?.error}`);
+          else sessions.push(sessionId);
+          // Anywhere from before the first marker to after the last one.
+          await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 1400));
+          process.kill(owner.pid, "SIGKILL");
+        }),
+      );
+    }
+    const waiting = kept().flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
+    await eventually(() => waiting.every((key) => deliveries().has(key)), 30_000, "every marker delivered").catch(() => undefined);
+    // Anything sent twice would show up by now.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const ended = observer.list().filter((job) => kept().includes(job.sessionId ?? "") && job.status !== "running");
+    if (ended.length > 0) console.log(`trials left out, their job ended early: ${ended.map((job) => `${job.sessionId} ${job.id} ${job.status}: ${job.error}`).join("; ")}`);
+    for (const job of ended) endedSessions.add(job.sessionId ?? "");
+  }
+  const expected = kept().flatMap((sessionId) => Array.from({ length: MARKERS }, (_, n) => `${sessionId}#${n + 1}`));
+  assert.ok(expected.length >= (TRIALS * MARKERS) / 2, `only ${expected.length / MARKERS} trials kept a running job`);
+  const counts = deliveries();
+  const lost = expected.filter((key) => !counts.has(key));
+  const duplicated = expected.filter((key) => (counts.get(key) ?? 0) > 1);
+  const trialsWithDuplicates = new Set(duplicated.map((key) => key.split("#")[0])).size;
+  const trialsWithLosses = new Set(lost.map((key) => key.split("#")[0])).size;
+  if (notStarted.length > 0) console.log(`jobs that could not start (trials run again): ${notStarted.join("; ")}`);
+  console.log(`watch exactly-once: ${expected.length / MARKERS} trials, ${expected.length} markers: ${duplicated.length} duplicated (${trialsWithDuplicates} trials), ${lost.length} lost (${trialsWithLosses} trials)`);
+  if (process.env.NOTIFY_DEBUG) {
+    console.log(JSON.stringify({ duplicated, lost }));
+    copyFileSync(out, "/tmp/watch-delivered.jsonl");
+    copyFileSync(path.join(sandbox.stateDir, "debug.log"), "/tmp/watch-debug.log");
+    const lostSessions = new Set(lost.map((key) => key.split("#")[0]));
+    for (const job of observer.list().filter((view) => lostSessions.has(view.sessionId ?? ""))) {
+      const log = readFileSync(job.logPath, "utf8");
+      let pane = "";
+      try {
+        pane = sandbox.tmux("capture-pane", "-p", "-t", job.paneId ?? "").trim().split("\n").slice(-3).join(" | ");
+      } catch (error) {
+        pane = String(error).slice(0, 100);
+      }
+      console.log(`lost ${job.sessionId} ${job.id} ${job.status}: log ${log.length} bytes, last marker in log ${/tick-(\d+)\s*$/.exec(log.trim())?.[1]}, pane: ${pane}`);
+    }
+  }
+  assert.deepEqual({ duplicated, lost }, { duplicated: [], lost: [] });
+});
