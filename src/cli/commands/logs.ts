@@ -67,9 +67,15 @@ Examples:
         const label = several ? `${cli.out.paint(LABEL_STYLES[index % LABEL_STYLES.length] ?? "cyan", labels[index] ?? job.id)} | ` : "";
         return { id: job.id, logPath: job.logPath, offset: 0, printer: values.raw ? rawPrinter() : cleanPrinter(), label, done: false };
       });
-      for (const source of sources) await printStart(source, { count, raw: values.raw === true, follow: values.follow === true, cli });
-      if (!values.follow) return 0;
-      return follow(manager, sources, cli, several);
+      // Ctrl-C is ours from before the first line: a person (or a test) may press it as soon as output shows.
+      const interrupt = values.follow ? new Interrupt() : undefined;
+      try {
+        for (const source of sources) await printStart(source, { count, raw: values.raw === true, follow: values.follow === true, cli });
+        if (!interrupt) return 0;
+        return await follow(manager, sources, cli, several, interrupt);
+      } finally {
+        interrupt?.close();
+      }
     });
   },
 };
@@ -121,10 +127,31 @@ async function printStart(source: Source, options: { count: number | undefined; 
  * Prints new output until every job has ended (0), Ctrl-C (130) or, for a single job, its
  * folder is removed (1; with several, that job is dropped with a note).
  */
-async function follow(manager: JobManager, sources: Source[], cli: CliContext, several: boolean): Promise<number> {
+/** SIGINT/SIGTERM seen while following (the default action would exit with no status of ours). */
+class Interrupt {
+  interrupted = false;
+  private listener: () => void = () => undefined;
+  private readonly onSignal = () => {
+    this.interrupted = true;
+    this.listener();
+  };
+  constructor() {
+    process.once("SIGINT", this.onSignal);
+    process.once("SIGTERM", this.onSignal);
+  }
+  /** Calls `listener` on a signal (one listener: the follow loop's wake-up). */
+  onInterrupt(listener: () => void): void {
+    this.listener = listener;
+  }
+  close(): void {
+    process.off("SIGINT", this.onSignal);
+    process.off("SIGTERM", this.onSignal);
+  }
+}
+
+async function follow(manager: JobManager, sources: Source[], cli: CliContext, several: boolean, interrupt: Interrupt): Promise<number> {
   const byId = new Map(sources.map((source) => [source.id, source]));
   const ending = new Set<string>();
-  let interrupted = false;
   let dirty = true;
   let wake: () => void = () => undefined;
   const poke = () => {
@@ -137,12 +164,7 @@ async function follow(manager: JobManager, sources: Source[], cli: CliContext, s
       poke();
     }
   });
-  const onSignal = () => {
-    interrupted = true;
-    wake();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  interrupt.onInterrupt(() => wake());
   const watchers: FSWatcher[] = [];
   for (const dir of new Set(sources.map((source) => path.dirname(source.logPath)))) {
     try {
@@ -163,17 +185,17 @@ async function follow(manager: JobManager, sources: Source[], cli: CliContext, s
   let removed = false;
   try {
     for (const source of sources) if (TERMINAL_STATUSES.includes(manager.get(source.id).status)) ending.add(source.id);
-    while (!interrupted && sources.some((source) => !source.done)) {
+    while (!interrupt.interrupted && sources.some((source) => !source.done)) {
       if (!dirty) {
         await new Promise<void>((resolve) => {
           wake = resolve;
-          if (dirty || interrupted) resolve();
+          if (dirty || interrupt.interrupted) resolve();
         });
         continue;
       }
       dirty = false;
       for (const source of sources) {
-        if (source.done || interrupted) continue;
+        if (source.done || interrupt.interrupted) continue;
         await readMore(source);
         if (!manager.has(source.id)) {
           source.done = true;
@@ -189,7 +211,7 @@ async function follow(manager: JobManager, sources: Source[], cli: CliContext, s
         }
       }
     }
-    if (interrupted) {
+    if (interrupt.interrupted) {
       for (const source of sources) {
         if (source.done) continue;
         await readMore(source).catch(() => undefined);
@@ -202,7 +224,5 @@ async function follow(manager: JobManager, sources: Source[], cli: CliContext, s
     clearInterval(timer);
     for (const watcher of watchers) watcher.close();
     stopStatus();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
   }
 }
