@@ -29,7 +29,8 @@ export function createBackgroundProcessTool(deps: ToolDeps): ToolDefinition {
       "Returns id, status, attach command, first output; then use waitForProcess, getBackgroundProcess, sendProcessInput, restartProcess, killProcesses.",
       "It ends when its session is deleted or OpenCode exits, unless global. cwd is relative to the project.",
       "until/pattern/port/timeoutMs: wait as waitForProcess. notifyOnExit: a message when it ends by itself. restart \"on-failure\": rerun up to maxRestarts (5).",
-      "A printed `OPENCODE_NOTIFY: text` line messages this session.",
+      "notifyWhenReady: don't block on until, message this session once it is met.",
+      "Lines matching watch (\"errors\": compiler, test, dev-server errors, tracebacks, panics; or RE2 patterns) and printed `OPENCODE_NOTIFY: text` lines message this session.",
     ].join(" "),
     args: {
       command: z.string(),

@@ -7,12 +7,9 @@ import type { WaitCondition } from "../../core/wait/wait-condition.js";
 
 const z = tool.schema;
 
-export const watchArg = z
-  .array(z.string())
-  .optional()
-  .describe("Output lines that message this session: \"errors\" (compiler, test-runner, dev-server errors, tracebacks, panics) or RE2 patterns.");
+export const watchArg = z.array(z.string()).optional();
 
-export const notifyWhenReadyArg = z.boolean().optional().describe("true: don't block on until; message this session once it is met.");
+export const notifyWhenReadyArg = z.boolean().optional();
 
 /** The readiness to notify, from the parsed until condition; undefined when not asked for. */
 export function readyFromWaitFor(waitFor: WaitCondition | undefined, notifyWhenReady: boolean | undefined): { pattern: string; ignoreCase?: boolean } | { port: number } | undefined {
