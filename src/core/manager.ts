@@ -6,7 +6,7 @@
 import { promises as fs } from "node:fs";
 import { nanoid } from "nanoid";
 import type { TmuxClient } from "../tmux/client.js";
-import { resolveConfig, type CoreConfig, type CoreConfigInput } from "./config.js";
+import { resolveConfig, type CoreConfig } from "./config.js";
 import { createDebugLog, type DebugLog } from "./debug.js";
 import { Finalizer } from "./end/finalizer.js";
 import { Killer, type KillReport } from "./end/killer.js";
@@ -14,9 +14,8 @@ import { removeFinished, type RemovedJobs } from "./end/remove-finished.js";
 import { BackgroundError, InvalidInputError } from "./errors.js";
 import { validateSendInput } from "./input/send-input.js";
 import { sendInput } from "./input/send.js";
-import { InputWaits } from "./input/input-wait.js";
-import { serverRuns } from "./job/server-identity.js";
-import { markWaiting, unmarkWaiting } from "../tmux/input-mark.js";
+import type { InputWaits } from "./input/input-wait.js";
+import { createInputWaits } from "./input/input-alarm.js";
 import { isEmptyFilter, matchesFilter, type JobFilter } from "./job/filters.js";
 import type { Job, JobView } from "./job/job.js";
 import type { JobWatches } from "./notify/job-watches.js";
@@ -24,6 +23,7 @@ import { readJobUsage, type JobUsage, type UsageOptions } from "./job/job-usage.
 import { jobProcessesOf } from "./end/job-processes.js";
 import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
 import { JobRegistry, type ManagerEvents } from "./job/registry.js";
+import type { ManagerOptions } from "./manager-options.js";
 import type { CreateJobInput } from "./launch/create-input.js";
 import { Launcher } from "./launch/launcher.js";
 import { TmuxServers } from "./launch/tmux-servers.js";
@@ -41,28 +41,8 @@ import { recoverJobs } from "./sync/recovery.js";
 export type { KillReport } from "./end/killer.js";
 export type { RemovedJobs } from "./end/remove-finished.js";
 export type { ManagerEvents } from "./job/registry.js";
+export type { ManagerOptions } from "./manager-options.js";
 export type { OutputRead } from "./output/output-reader.js";
-
-export interface ManagerOptions {
-  config?: Partial<CoreConfigInput>;
-  env?: NodeJS.ProcessEnv;
-  /** This OpenCode's identity; a new one per process by default. */
-  instanceId?: string;
-  /**
-   * Watch statuses only (e.g. the TUI sidebar): logs are not tailed, nothing is killed at
-   * start; creating and killing still work.
-   */
-  observeOnly?: boolean;
-  /**
-   * Taking over a dead holder's notifications: how far the job's markers are already in its
-   * chat session (the plugin reads what the session holds). The prompt and its record are one
-   * message there, so this closes the window the cursor file leaves (a holder killed between
-   * OpenCode accepting a prompt and the cursor write).
-   */
-  notifyDeliveredUpTo?: (job: JobView) => Promise<number | undefined>;
-  /** Listeners attached before jobs are recovered, so events raised while recovering are not missed. */
-  listeners?: { [E in keyof ManagerEvents]?: (...args: ManagerEvents[E]) => void };
-}
 
 export class JobManager {
   readonly instanceId: string;
@@ -100,21 +80,7 @@ export class JobManager {
     const restarter = (this.restarter = new Restarter({ ...base, runs, launcher, finalizer }));
     this.killer = new Killer({ ...base, runs, finalizer, restarter });
     const notifications = (this.notifications = new Notifications({ ...base, deliveredUpTo: options.notifyDeliveredUpTo }));
-    const inputWaits = (this.inputWaits = new InputWaits({
-      waitMs: config.inputWaitMs,
-      // Raised by an instance that delivers the job's notifications (any listener, for a job without a session).
-      raises: async (job) => !observeOnly && registry.events.listenerCount("inputWait") > 0 && (!job.meta.sessionId || (await notifications.claim(job))),
-      onRaise: (job, wait) => registry.events.emit("inputWait", registry.view(job), wait),
-      onChange: (job) => registry.emitStatus(job),
-      mark: async (job, wait) => {
-        if (!job.started || !serverRuns(job.started)) return;
-        const tmux = servers.for(job.started);
-        await (wait ? markWaiting(tmux, job.started.windowId, `"${job.meta.name}" (${job.id}) waits for input: ${wait.prompt}`) : unmarkWaiting(tmux, job.started.windowId));
-      },
-      debug,
-    }));
-    registry.internal.on("readEnd", (job) => inputWaits.afterRead(job));
-    registry.internal.on("ended", (job) => inputWaits.ended(job));
+    const inputWaits = (this.inputWaits = createInputWaits(base, notifications));
     this.sync = new JobSync({ ...base, runs, launcher, finalizer, restarter, notifications, inputWaits });
   }
 

@@ -186,3 +186,22 @@ export async function describeProcess(pid: number): Promise<ProcessSummary> {
   const info = await readStat(pid).catch(() => undefined);
   return { pid, command: info ? `[${info.comm}]` : "?" };
 }
+
+/** `members` plus every descendant of a member among `procs` (by ppid), in place; returns it. */
+export function addDescendants<T extends { pid: number; ppid: number }>(procs: readonly T[], members: Set<T>): Set<T> {
+  const children = new Map<number, T[]>();
+  for (const p of procs) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const queue = [...members];
+  for (let p = queue.pop(); p; p = queue.pop()) {
+    for (const child of children.get(p.pid) ?? []) {
+      if (members.has(child)) continue;
+      members.add(child);
+      queue.push(child);
+    }
+  }
+  return members;
+}

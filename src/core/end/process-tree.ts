@@ -15,7 +15,7 @@
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  DEAD_STATES, describeProcess, hasEnvMarker, holdsFile, isProcessAlive, readCmdline, readStartTime, scanProcesses, terminalOf,
+  addDescendants, DEAD_STATES, describeProcess, hasEnvMarker, holdsFile, isProcessAlive, readCmdline, readStartTime, scanProcesses, terminalOf,
   type ProcessIdentity, type ProcessInfo, type ProcessSummary,
 } from "../procfs.js";
 
@@ -121,20 +121,7 @@ export async function collectJobMembers(options: CollectOptions): Promise<Proces
   const members = new Set(live.filter((_, i) => matches[i]));
   // Descendants of members are members: a child that dropped the marker (env -i) and left the
   // session (setsid) is still found while its parent lives.
-  const children = new Map<number, ProcessInfo[]>();
-  for (const p of live) {
-    const siblings = children.get(p.ppid);
-    if (siblings) siblings.push(p);
-    else children.set(p.ppid, [p]);
-  }
-  const queue = [...members];
-  for (let p = queue.pop(); p; p = queue.pop()) {
-    for (const child of children.get(p.pid) ?? []) {
-      if (members.has(child)) continue;
-      members.add(child);
-      queue.push(child);
-    }
-  }
+  addDescendants(live, members);
   return [...members].map((p) => ({ pid: p.pid, startTime: p.startTime }));
 }
 

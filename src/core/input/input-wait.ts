@@ -10,21 +10,13 @@
 // instances that do not tail the log (the TUI) see it too.
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
 import type { Job } from "../job/job.js";
-import { readJson, writeJson } from "../job/job-files.js";
+import { createExclusive, readJson, writeJson } from "../job/job-files.js";
 import { logExtent } from "../output/log-segments.js";
 import { looksLikePrompt } from "./input-prompt.js";
+import { InputWaitSchema, type InputWait } from "./input-wait-state.js";
 
-export const InputWaitSchema = z.object({
-  /** Absolute log position where the output stopped (the prompt's end): the alarm's identity. */
-  position: z.number().int().min(0),
-  /** The prompt line, clean text. */
-  prompt: z.string(),
-  /** When the alarm was raised (ms since the epoch). */
-  since: z.number(),
-});
-export type InputWait = z.infer<typeof InputWaitSchema>;
+export { InputWaitSchema, type InputWait } from "./input-wait-state.js";
 
 /** Longest prompt text kept and sent; the end of the line is what matters. */
 const PROMPT_CHARS = 300;
@@ -170,21 +162,6 @@ export class InputWaits {
     // Another instance may have raised a newer one meanwhile: only this one is removed.
     if (onDisk && onDisk.position < position) await fs.rm(file, { force: true }).catch(() => undefined);
     await this.deps.mark(job, undefined).catch(() => undefined);
-  }
-}
-
-/** Creates an empty `file`, or returns false when it exists (link() is atomic: exactly one instance wins). */
-async function createExclusive(file: string): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await fs.writeFile(temp, "", { mode: 0o600 });
-  try {
-    await fs.link(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    await fs.rm(temp, { force: true });
   }
 }
 

@@ -182,3 +182,18 @@ export async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T
 export function isValidEnvName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }
+
+/** Creates `file` with `data`, complete or not at all; false if it already exists (link() is atomic: exactly one caller wins). */
+export async function createExclusive(file: string, data = ""): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await fs.writeFile(temp, data, { mode: 0o600 });
+  try {
+    await fs.link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}

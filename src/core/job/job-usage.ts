@@ -9,6 +9,7 @@
 // (process-tree.ts), but reading every process's environ on each call would cost too much.
 import { readdir, readFile, readlink } from "node:fs/promises";
 import pLimit from "p-limit";
+import { addDescendants } from "../procfs.js";
 
 export interface UsageTarget {
   id: string;
@@ -89,22 +90,7 @@ export function parseListeningSockets(text: string, into = new Map<string, numbe
 /** The root and every process in its group or session, plus all their descendants. */
 export function treeMembers(procs: readonly ProcStat[], rootPid: number): ProcStat[] {
   const members = new Set(procs.filter((p) => p.pid === rootPid || p.pgrp === rootPid || p.sid === rootPid));
-  const children = new Map<number, ProcStat[]>();
-  for (const p of procs) {
-    const siblings = children.get(p.ppid);
-    if (siblings) siblings.push(p);
-    else children.set(p.ppid, [p]);
-  }
-  const queue = [...members];
-  for (let p = queue.pop(); p; p = queue.pop()) {
-    for (const child of children.get(p.pid) ?? []) {
-      if (!members.has(child)) {
-        members.add(child);
-        queue.push(child);
-      }
-    }
-  }
-  return [...members];
+  return [...addDescendants(procs, members)];
 }
 
 /** Usage of each target's process tree; targets whose root is gone or not theirs are left out. */

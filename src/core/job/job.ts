@@ -2,7 +2,7 @@
 import type { JobCancel, JobMeta, JobOutcome, JobPaths, JobStarted, JobStatus, RestartState } from "./job-files.js";
 import type { LogTailer } from "../output/log-tailer.js";
 import { isSameProcessAlive, type ProcessIdentity } from "../procfs.js";
-import type { InputWait } from "../input/input-wait.js";
+import type { InputWait } from "../input/input-wait-state.js";
 
 /**
  * A job that lost its folder: "folder-deleted" = it was tracked here when its folder vanished;

@@ -6,7 +6,7 @@ import { UnknownJobError } from "../errors.js";
 import { LogTailer } from "../output/log-tailer.js";
 import { Job, type JobView } from "./job.js";
 import type { JobMeta, JobPaths } from "./job-files.js";
-import type { InputWait } from "../input/input-wait.js";
+import type { InputWait } from "../input/input-wait-state.js";
 import { JobWatches } from "../notify/job-watches.js";
 import type { LineEvent } from "../notify/line-event.js";
 

@@ -7,7 +7,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { readJson } from "../job/job-files.js";
+import { createExclusive, readJson } from "../job/job-files.js";
 
 export const NotifyHolderSchema = z.object({ instanceId: z.string(), pid: z.number().int() });
 export type NotifyHolder = z.infer<typeof NotifyHolderSchema>;
@@ -45,20 +45,4 @@ export async function resolveNotifyHolder(jobDir: string, owner: NotifyHolder, m
     // Someone else took this step first: follow them.
   }
   throw new Error(`notification claim chain in ${jobDir} is longer than ${MAX_STEPS} steps`);
-}
-
-
-/** Creates `file` with `data`, complete or not at all; false if it already exists. */
-async function createExclusive(file: string, data: string): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await fs.writeFile(temp, data, { mode: 0o600 });
-  try {
-    await fs.link(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
 }

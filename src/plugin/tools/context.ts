@@ -3,6 +3,7 @@
 import { tool } from "@opencode-ai/plugin";
 import type { JobManager } from "../../core/manager.js";
 import { InvalidInputError } from "../../core/errors.js";
+import { JobStatusSchema } from "../../core/job/job-files.js";
 
 export interface ToolDeps {
   /** The manager; rejects with a clear error when it could not be opened. */
@@ -13,7 +14,7 @@ export interface ToolDeps {
 
 const z = tool.schema;
 
-export const STATUS_VALUES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+export const STATUS_VALUES = JobStatusSchema.options;
 
 // Arguments are types only: the core checks every limit once and says it in its message (a zod
 // limit here would answer first, with a generic message, and cost the model schema characters).
