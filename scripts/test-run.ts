@@ -7,15 +7,18 @@
 // end-to-end files start the real OpenCode (~1 core for seconds each), so fewer of them at once.
 // A file's output is printed in one piece when it ends (in full when it failed), never interleaved.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ALL_SUITES = ["unit", "integration", "safety", "e2e"];
-/** Suites whose files start the real OpenCode: capped separately (CPU-heavy). */
+/** Files that start the real OpenCode (the e2e suite, and *-e2e.test.ts elsewhere): capped separately (CPU-heavy). */
 const HEAVY_SUITES = new Set(["e2e"]);
+export const isHeavy = (file: string) => HEAVY_SUITES.has(suiteOf(file)) || file.endsWith("-e2e.test.ts");
+/** Each file's seconds in the last run (git-ignored): the longest start first next time. */
+export const TIMES_FILE = path.join(root, ".test-times.json");
 
 export interface FileResult {
   file: string;
@@ -30,6 +33,8 @@ export interface FileResult {
 
 export interface RunOptions {
   files: string[];
+  /** Seconds each file took last time; longest first (unknown files first of all: they may be long). */
+  lastTimes?: Record<string, number>;
   /** Files at once. */
   jobs: number;
   /** Of those, files of HEAVY_SUITES at once. */
@@ -104,13 +109,14 @@ function runFile(file: string, env: NodeJS.ProcessEnv, tmp: string): Promise<Fil
 }
 
 /**
- * Runs the files with at most `jobs` at once (`heavyJobs` of them end-to-end); heavy files start
- * first, since they are the longest, so the short ones fill the gaps at the end.
+ * Runs the files with at most `jobs` at once (`heavyJobs` of them end-to-end); the longest start
+ * first (by the last run's times, else end-to-end first), so the short ones fill the gaps at the end.
  */
 export async function runFiles(options: RunOptions): Promise<FileResult[]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "obg-test-run-"));
-  const heavy = (file: string) => HEAVY_SUITES.has(suiteOf(file));
-  const waiting = [...options.files.filter(heavy), ...options.files.filter((file) => !heavy(file))];
+  const heavy = isHeavy;
+  const last = (file: string) => options.lastTimes?.[file] ?? (heavy(file) ? Infinity : 1e6);
+  const waiting = [...options.files].sort((a, b) => last(b) - last(a));
   const results: FileResult[] = [];
   let running = 0;
   let heavyRunning = 0;
@@ -174,6 +180,27 @@ export function summary(results: readonly FileResult[], wallSeconds: number, slo
   ].join("\n");
 }
 
+/** The last run's seconds per file, or {} (no file, or unreadable). */
+export function readTimes(file = TIMES_FILE): Record<string, number> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return value && typeof value === "object" ? (value as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers this run's seconds per file (merged over the older ones); a failure costs only the order. */
+export function writeTimes(results: readonly FileResult[], file = TIMES_FILE): void {
+  const times = readTimes(file);
+  for (const result of results) times[result.file] = Math.round(result.seconds * 10) / 10;
+  try {
+    writeFileSync(file, `${JSON.stringify(times, null, 2)}\n`);
+  } catch {
+    // A read-only checkout: the next run orders by suite instead.
+  }
+}
+
 /** Default concurrency: waiting-bound tests, so twice the cores (at least 4); e2e at most half. */
 export function defaultJobs(): { jobs: number; heavyJobs: number } {
   const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -212,7 +239,8 @@ async function main(): Promise<number> {
   }
   console.log(`running ${parsed.files.length} test files, ${parsed.jobs} at once (end-to-end: ${parsed.heavyJobs})`);
   const started = Date.now();
-  const results = await runFiles({ ...parsed, env: testEnvironment(), onFile: (result) => console.log(fileLine(result)) });
+  const results = await runFiles({ ...parsed, lastTimes: readTimes(), env: testEnvironment(), onFile: (result) => console.log(fileLine(result)) });
+  writeTimes(results);
   console.log(`\n${summary(results, (Date.now() - started) / 1000)}`);
   return results.some((r) => r.failed > 0) || results.length === 0 ? 1 : 0;
 }
