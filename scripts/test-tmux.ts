@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultJobs, fileLine, readTimes, runFiles, suiteFiles, summary as fileSummary, tapCounts, testEnvironment } from "./test-run.js";
+import { defaultJobs, fileLine, readTimes, runFiles, suiteFiles, summary as fileSummary, tapCounts, testEnvironment, writeTimes } from "./test-run.js";
 
 /** The releases we claim to support besides the system tmux (README "Requirements"). */
 const MATRIX = ["3.2a", "3.4", "3.5a", "3.7c"];
@@ -70,8 +70,9 @@ async function runSuites(run: Run): Promise<Result> {
   console.log(`\n=== ${label} (${run.version === "system" ? "system" : path.join(buildsDir, run.version)}): ${run.suites.join(", ")} (${files.length} files, ${jobs} at once)\n`);
   if (!said) return { version: run.version, label, suites: run.suites, passed: 0, failed: 1, seconds: 0 };
   const started = Date.now();
-  // Ordered by the system tmux's last times (npm test's); not written back from other versions.
+  // Longest first by the system tmux's last times (npm test's); only the system run records them.
   const results = await runFiles({ files, jobs, heavyJobs, env, lastTimes: readTimes(), onFile: (result) => console.log(fileLine(result)) });
+  if (run.version === "system") writeTimes(results);
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`\n${fileSummary(results, seconds)}`);
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
