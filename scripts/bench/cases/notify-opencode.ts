@@ -131,12 +131,12 @@ export async function measureNotifyOpencode(ctx: BenchContext): Promise<Figure[]
         ? { ...base, what: "original's way (piped child, promptAsync per line) in the same OpenCode", issueFigure: ORIGINAL_REFERENCE_MS }
         : { p50: ORIGINAL_REFERENCE_MS, p95: ORIGINAL_REFERENCE_MS, what: `the issue's figure (not measured: ${originalError})` },
       target: "p50 and p95 <= the original's",
-      met: value.n === 0 ? null : (atMost(value.p50, Math.max(limit50, ORIGINAL_REFERENCE_MS)) ?? false) && (atMost(value.p95, Math.max(limit95, ORIGINAL_REFERENCE_MS)) ?? false),
+      met: value.n === 0 ? null : (atMost(value.p50, limit50) ?? false) && (atMost(value.p95, limit95) ?? false),
       notes: [
         `${markers} markers ${GAP_S} s apart, each into an idle session; cost guard lowered for the bench (notifyMinIntervalMs 0, notifyMaxPerMinute 1000)`,
         `print -> tailer saw it: p50 ${summarize(split.toTailer, 1).p50} ms, p95 ${summarize(split.toTailer, 1).p95} ms (debug.log, ms stamps)`,
         `tailer -> model request (notifier, promptAsync, OpenCode's prompt path): p50 ${summarize(split.tailerToModel, 1).p50} ms, p95 ${summarize(split.tailerToModel, 1).p95} ms`,
-        `met = within the larger of the measured original and the issue's ${ORIGINAL_REFERENCE_MS} ms`,
+        `met = p50 and p95 within the original's measured in this run (the issue's figure: ${ORIGINAL_REFERENCE_MS} ms on an idle machine)`,
       ],
     }),
   ];
