@@ -26,6 +26,7 @@ import { measureKill } from "./bench/cases/kill.js";
 import { measureList } from "./bench/cases/list.js";
 import { measureNotify } from "./bench/cases/notify.js";
 import { measureWatch } from "./bench/cases/watch.js";
+import { measureNotifyOpencode } from "./bench/cases/notify-opencode.js";
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
     };
     await step("create", "create latency", () => measureCreate(ctx));
     await step("notify", "notify latency", () => measureNotify(ctx));
+    await step("notify-opencode", "notify through OpenCode", () => measureNotifyOpencode(ctx));
     await step("kill", "kill latency", () => measureKill(ctx));
     let runningIds: string[] = [];
     await step("idle", "idle CPU", async () => {

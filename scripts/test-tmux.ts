@@ -7,11 +7,11 @@
 //                                   build is skipped with a printed line
 // Ends with a summary per version and a closing "N passed, N failed" line; exits 1 if any suite
 // failed. The builds folder is ../shared/tools/tmux beside the repository, or OPENCODE_BG_TMUX_BUILDS.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultJobs, fileLine, readTimes, runFiles, suiteFiles, summary as fileSummary, tapCounts, testEnvironment, writeTimes } from "./test-run.js";
 
 /** The releases we claim to support besides the system tmux (README "Requirements"). */
 const MATRIX = ["3.2a", "3.4", "3.5a", "3.7c"];
@@ -43,36 +43,11 @@ interface Result {
   skipped?: string;
 }
 
-/** test/<suite>/*.test.ts for each suite, sorted; a missing folder contributes nothing. */
-export function suiteFiles(suites: readonly string[]): string[] {
-  return suites.flatMap((suite) => {
-    const dir = path.join(root, "test", suite);
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((name) => name.endsWith(".test.ts"))
-      .sort()
-      .map((name) => path.join("test", suite, name));
-  });
-}
-
-/** Counts from the node test runner's TAP summary (the last "# pass N" etc. lines). */
-export function tapCounts(tap: string): { passed: number; failed: number } | undefined {
-  const last = (name: string) => {
-    const all = [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))];
-    const match = all.at(-1);
-    return match ? Number(match[1]) : undefined;
-  };
-  const passed = last("pass");
-  const failed = last("fail");
-  if (passed === undefined || failed === undefined) return undefined;
-  return { passed, failed: failed + (last("cancelled") ?? 0) };
-}
+export { suiteFiles, tapCounts };
 
 function environmentFor(version: string): NodeJS.ProcessEnv {
-  const env = { ...process.env };
   // Tests must never reach the caller's own tmux server.
-  delete env.TMUX;
-  delete env.TMUX_PANE;
+  const env = testEnvironment();
   if (version !== "system") env.PATH = `${path.join(buildsDir, version)}${path.delimiter}${env.PATH ?? ""}`;
   return env;
 }
@@ -82,7 +57,7 @@ function tmuxVersion(env: NodeJS.ProcessEnv): string | undefined {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Runs the suites in one node test runner (one file at a time: they share 2 cores with tmux). */
+/** Runs the suites' files through the test runner (scripts/test-run.ts: several files at once). */
 async function runSuites(run: Run): Promise<Result> {
   const env = environmentFor(run.version);
   if (run.version !== "system" && !existsSync(path.join(buildsDir, run.version, "tmux"))) {
@@ -91,24 +66,18 @@ async function runSuites(run: Run): Promise<Result> {
   const said = tmuxVersion(env);
   const label = said ?? "tmux not found";
   const files = suiteFiles(run.suites).filter((file) => run.version === "system" || !SYSTEM_TMUX_ONLY.has(path.basename(file)));
-  console.log(`\n=== ${label} (${run.version === "system" ? "system" : path.join(buildsDir, run.version)}): ${run.suites.join(", ")} (${files.length} files)\n`);
+  const { jobs, heavyJobs } = defaultJobs();
+  console.log(`\n=== ${label} (${run.version === "system" ? "system" : path.join(buildsDir, run.version)}): ${run.suites.join(", ")} (${files.length} files, ${jobs} at once)\n`);
   if (!said) return { version: run.version, label, suites: run.suites, passed: 0, failed: 1, seconds: 0 };
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "obg-test-tmux-"));
-  const tap = path.join(tmp, "report.tap");
   const started = Date.now();
-  const args = ["--import", "tsx", "--test", "--test-concurrency=1",
-    "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tap}`, ...files];
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
-    child.once("error", () => resolve(1));
-    child.once("exit", (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
-  });
+  // Longest first by the system tmux's last times (npm test's); only the system run records them.
+  const results = await runFiles({ files, jobs, heavyJobs, env, lastTimes: readTimes(), onFile: (result) => console.log(fileLine(result)) });
+  if (run.version === "system") writeTimes(results);
   const seconds = Math.round((Date.now() - started) / 1000);
-  const counts = existsSync(tap) ? tapCounts(readFileSync(tap, "utf8")) : undefined;
-  rmSync(tmp, { recursive: true, force: true });
-  // A runner that died without a summary, or exited non-zero with none failed, still fails the run.
-  const failed = counts ? counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0) : 1;
-  return { version: run.version, label, suites: run.suites, passed: counts?.passed ?? 0, failed, seconds };
+  console.log(`\n${fileSummary(results, seconds)}`);
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0) + (results.length === 0 ? 1 : 0);
+  return { version: run.version, label, suites: run.suites, passed, failed, seconds };
 }
 
 function plan(argv: string[]): { runs: Run[]; missingIsError: boolean } {

@@ -19,6 +19,8 @@ export interface RateLimits {
   minIntervalMs: number;
   /** Most prompts to one session in any 60 seconds. */
   maxPerMinute: number;
+  /** The "minute" of maxPerMinute; 60 s unless a test shortens it. */
+  windowMs?: number;
 }
 
 /** Time and timers, replaceable by a fake clock in tests. */
@@ -62,7 +64,7 @@ export function nextPromptAt(sentAt: readonly number[], now: number, rate: RateL
   if (last !== undefined) at = Math.max(at, last + rate.minIntervalMs);
   // The prompt maxPerMinute back must be a minute old.
   const limiting = sentAt.length >= rate.maxPerMinute ? sentAt[sentAt.length - rate.maxPerMinute] : undefined;
-  if (limiting !== undefined) at = Math.max(at, limiting + MINUTE_MS);
+  if (limiting !== undefined) at = Math.max(at, limiting + (rate.windowMs ?? MINUTE_MS));
   return at;
 }
 

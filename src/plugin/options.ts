@@ -29,6 +29,8 @@ export const PluginOptionsSchema = z
     notifyMinIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
     /** Most notification prompts per chat session in any 60 seconds (exit notices included). */
     notifyMaxPerMinute: z.number().int().min(1).max(1000).default(4),
+    /** The window notifyMaxPerMinute counts over, default 60 s (tests shorten it to stay quick). */
+    notifyWindowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
     /** Default of createBackgroundProcess's notifyOnExit: one prompt when a process ends by itself. */
     notifyOnExit: z.boolean().default(false),
     /** Silence (ms) after a prompt-like unfinished line before the waiting-for-input alarm; default 3000. */

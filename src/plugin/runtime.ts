@@ -48,7 +48,7 @@ export class PluginRuntime {
         }
       },
       limits: { maxChars: options.notifyMaxChars, maxItems: 20 },
-      rate: { minIntervalMs: options.notifyMinIntervalMs, maxPerMinute: options.notifyMaxPerMinute },
+      rate: { minIntervalMs: options.notifyMinIntervalMs, maxPerMinute: options.notifyMaxPerMinute, windowMs: options.notifyWindowMs },
     });
     this.managerPromise = configError ? Promise.reject(configError) : JobManager.open({
       config: coreConfigFrom(options),

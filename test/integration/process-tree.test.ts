@@ -269,7 +269,8 @@ describe("scanProcesses", () => {
     started.add(child.pid);
     try {
       let info;
-      for (let i = 0; i < 500 && info?.comm !== "a) b (c"; i++) {
+      // Until sleep is asleep: just after its exec it is still "R" for a moment (seen under load).
+      for (let i = 0; i < 500 && (info?.comm !== "a) b (c" || info.state !== "S"); i++) {
         info = (await scanProcesses()).find((p) => p.pid === child.pid);
         await sleep(10);
       }

@@ -90,6 +90,12 @@ test("cost guard, pure: one prompt per interval, at most maxPerMinute in any min
   assert.equal(nextPromptAt([0, 1, 2], 3, { minIntervalMs: 0, maxPerMinute: 3 }), 60_000);
 });
 
+test("cost guard, pure: a shortened window (windowMs) replaces the minute of maxPerMinute", () => {
+  const fast = { minIntervalMs: 1_000, maxPerMinute: 4, windowMs: 6_000 };
+  assert.equal(nextPromptAt([0, 1_000, 2_000, 3_000], 4_000, fast), 6_000, "the fifth waits for the first to be a window old");
+  assert.equal(nextPromptAt([0, 1_000, 2_000], 2_500, fast), 3_000);
+});
+
 test("cost guard: the first marker of a quiet session goes out at once; what follows waits for the interval and goes as one prompt", async () => {
   const clock = fakeClock();
   const sent: NotifyPrompt[] = [];

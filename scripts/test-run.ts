@@ -1,0 +1,250 @@
+// The test runner behind `npm test` and `npm run test:ci`: runs test files concurrently, each in
+// its own `node --test` process, and ends with a summary per suite and the slowest files.
+//   node --import tsx scripts/test-run.ts [--jobs=N] [--e2e-jobs=N] [suite|file ...]
+// Files may run side by side because each test file makes its own private tmux server (random
+// socket name) and temp dirs, and every port is the OS's pick (listen(0) / freePort). Most of a
+// test's time is waiting (tmux, sleeps, OpenCode's boot), so more files than cores pay off; the
+// end-to-end files start the real OpenCode (~1 core for seconds each), so fewer of them at once.
+// A file's output is printed in one piece when it ends (in full when it failed), never interleaved.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ALL_SUITES = ["unit", "integration", "safety", "e2e"];
+/** Files that start the real OpenCode (the e2e suite, and *-e2e.test.ts elsewhere): capped separately (CPU-heavy). */
+const HEAVY_SUITES = new Set(["e2e"]);
+export const isHeavy = (file: string) => HEAVY_SUITES.has(suiteOf(file)) || file.endsWith("-e2e.test.ts");
+/** Each file's seconds in the last run (git-ignored): the longest start first next time. */
+export const TIMES_FILE = path.join(root, ".test-times.json");
+
+export interface FileResult {
+  file: string;
+  suite: string;
+  tests: number;
+  passed: number;
+  failed: number;
+  seconds: number;
+  /** The file's own report (spec reporter), and stderr. */
+  output: string;
+}
+
+export interface RunOptions {
+  files: string[];
+  /** Seconds each file took last time; longest first (unknown files first of all: they may be long). */
+  lastTimes?: Record<string, number>;
+  /** Files at once. */
+  jobs: number;
+  /** Of those, files of HEAVY_SUITES at once. */
+  heavyJobs: number;
+  env: NodeJS.ProcessEnv;
+  /** Called as each file ends (in end order). */
+  onFile?: (result: FileResult) => void;
+}
+
+/** test/<suite>/*.test.ts for each suite, sorted; a missing folder contributes nothing. */
+export function suiteFiles(suites: readonly string[]): string[] {
+  return suites.flatMap((suite) => {
+    const dir = path.join(root, "test", suite);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith(".test.ts"))
+      .sort()
+      .map((name) => path.join("test", suite, name));
+  });
+}
+
+/** Counts from the node test runner's TAP summary (the last "# pass N" etc. lines). */
+export function tapCounts(tap: string): { passed: number; failed: number } | undefined {
+  const last = (name: string) => {
+    const all = [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))];
+    const match = all.at(-1);
+    return match ? Number(match[1]) : undefined;
+  };
+  const passed = last("pass");
+  const failed = last("fail");
+  if (passed === undefined || failed === undefined) return undefined;
+  return { passed, failed: failed + (last("cancelled") ?? 0) };
+}
+
+/** "test/e2e/x.test.ts" -> "e2e". */
+export function suiteOf(file: string): string {
+  return path.basename(path.dirname(file));
+}
+
+/** Environment for tests: never the caller's own tmux server. */
+export function testEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  return env;
+}
+
+/** Runs one file in its own node test runner; never rejects. */
+function runFile(file: string, env: NodeJS.ProcessEnv, tmp: string): Promise<FileResult> {
+  const tap = path.join(tmp, `${file.replace(/[^\w.-]+/g, "_")}.tap`);
+  const args = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
+    "--test-reporter=tap", `--test-reporter-destination=${tap}`, file];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
+    const done = (code: number) => {
+      const counts = existsSync(tap) ? tapCounts(readFileSync(tap, "utf8")) : undefined;
+      // A runner that died without a summary, or exited non-zero with none failed, still fails the file.
+      const failed = counts ? counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0) : 1;
+      const passed = counts?.passed ?? 0;
+      resolve({ file, suite: suiteOf(file), tests: passed + failed, passed, failed, seconds: (Date.now() - started) / 1000, output });
+    };
+    child.once("error", (error) => {
+      output += String(error);
+      done(1);
+    });
+    child.once("close", (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/**
+ * Runs the files with at most `jobs` at once (`heavyJobs` of them end-to-end); the longest start
+ * first (by the last run's times, else end-to-end first), so the short ones fill the gaps at the end.
+ */
+export async function runFiles(options: RunOptions): Promise<FileResult[]> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "obg-test-run-"));
+  const heavy = isHeavy;
+  const last = (file: string) => options.lastTimes?.[file] ?? (heavy(file) ? Infinity : 1e6);
+  const waiting = [...options.files].sort((a, b) => last(b) - last(a));
+  const results: FileResult[] = [];
+  let running = 0;
+  let heavyRunning = 0;
+  try {
+    await new Promise<void>((resolve) => {
+      const next = () => {
+        if (waiting.length === 0 && running === 0) return resolve();
+        while (running < options.jobs) {
+          const index = waiting.findIndex((file) => !heavy(file) || heavyRunning < options.heavyJobs);
+          if (index < 0) break;
+          const [file] = waiting.splice(index, 1) as [string];
+          running++;
+          if (heavy(file)) heavyRunning++;
+          void runFile(file, options.env, tmp).then((result) => {
+            running--;
+            if (heavy(file)) heavyRunning--;
+            results.push(result);
+            options.onFile?.(result);
+            next();
+          });
+        }
+      };
+      next();
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** One line per finished file; a failed file's whole report follows its line. */
+export function fileLine(result: FileResult): string {
+  const head = `${result.failed ? "FAIL" : "ok  "} ${result.file}  ${result.passed}/${result.tests} passed  ${result.seconds.toFixed(1)} s`;
+  return result.failed ? `${head}\n${result.output.trimEnd()}\n--- end of ${result.file}` : head;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** Per suite: files, tests, passed, failed, seconds (summed file time); then the slowest files. */
+export function summary(results: readonly FileResult[], wallSeconds: number, slowest = 5): string {
+  const suites = [...new Set(results.map((r) => r.suite))].sort((a, b) => ALL_SUITES.indexOf(a) - ALL_SUITES.indexOf(b));
+  const sum = (list: readonly FileResult[], key: "tests" | "passed" | "failed" | "seconds") => list.reduce((total, r) => total + r[key], 0);
+  const row = (name: string, list: readonly FileResult[]) =>
+    [name, String(list.length), String(sum(list, "tests")), String(sum(list, "passed")), String(sum(list, "failed")), sum(list, "seconds").toFixed(1)];
+  const rows = suites.map((suite) => row(suite, results.filter((r) => r.suite === suite)));
+  rows.push(row("all", results));
+  const slow = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, slowest);
+  const failedFiles = results.filter((r) => r.failed > 0).map((r) => `  ${r.file} (${r.failed} failed)`);
+  return [
+    table(["suite", "files", "tests", "passed", "failed", "file s"], rows),
+    "",
+    `slowest ${slow.length} files:`,
+    ...slow.map((r) => `  ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}`),
+    ...(failedFiles.length ? ["", "failed files:", ...failedFiles] : []),
+    "",
+    `${sum(results, "passed")} passed, ${sum(results, "failed")} failed in ${results.length} files, ${wallSeconds.toFixed(0)} s wall time`,
+  ].join("\n");
+}
+
+/** The last run's seconds per file, or {} (no file, or unreadable). */
+export function readTimes(file = TIMES_FILE): Record<string, number> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return value && typeof value === "object" ? (value as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers this run's seconds per file (merged over the older ones); a failure costs only the order. */
+export function writeTimes(results: readonly FileResult[], file = TIMES_FILE): void {
+  const times = readTimes(file);
+  for (const result of results) times[result.file] = Math.round(result.seconds * 10) / 10;
+  try {
+    writeFileSync(file, `${JSON.stringify(times, null, 2)}\n`);
+  } catch {
+    // A read-only checkout: the next run orders by suite instead.
+  }
+}
+
+/** Default concurrency: waiting-bound tests, so twice the cores (at least 4); e2e at most half. */
+export function defaultJobs(): { jobs: number; heavyJobs: number } {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const jobs = Math.max(4, cores * 2);
+  return { jobs, heavyJobs: Math.max(1, Math.min(cores, Math.floor(jobs / 2))) };
+}
+
+/** Parses argv: --jobs=N, --e2e-jobs=N, and suites or files (default: every suite). */
+export function parseRunArgs(argv: readonly string[]): { files: string[]; jobs: number; heavyJobs: number } {
+  let { jobs, heavyJobs } = defaultJobs();
+  const targets: string[] = [];
+  for (const arg of argv) {
+    const number = (name: string) => {
+      const value = Number(arg.slice(name.length + 3));
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number >= 1, got ${arg}`);
+      return value;
+    };
+    if (arg.startsWith("--jobs=")) jobs = number("jobs");
+    else if (arg.startsWith("--e2e-jobs=")) heavyJobs = number("e2e-jobs");
+    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}; usage: test-run.ts [--jobs=N] [--e2e-jobs=N] [suite|file ...]`);
+    else targets.push(arg);
+  }
+  const files = targets.length === 0
+    ? suiteFiles(ALL_SUITES)
+    : targets.flatMap((target) => (ALL_SUITES.includes(target) ? suiteFiles([target]) : [target]));
+  return { files, jobs, heavyJobs: Math.min(heavyJobs, jobs) };
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseRunArgs>;
+  try {
+    parsed = parseRunArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  console.log(`running ${parsed.files.length} test files, ${parsed.jobs} at once (end-to-end: ${parsed.heavyJobs})`);
+  const started = Date.now();
+  const results = await runFiles({ ...parsed, lastTimes: readTimes(), env: testEnvironment(), onFile: (result) => console.log(fileLine(result)) });
+  writeTimes(results);
+  console.log(`\n${summary(results, (Date.now() - started) / 1000)}`);
+  return results.some((r) => r.failed > 0) || results.length === 0 ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main();
+}
