@@ -18,7 +18,7 @@ import type { JobUsage } from "../core/job/job-usage.js";
 import type { JobManager } from "../core/manager.js";
 import { coreConfigFrom, parsePluginOptions } from "./options.js";
 import { sidebarJobs, sidebarRow, type RowTone } from "./tui/sidebar-model.js";
-import { formatPorts } from "./usage-format.js";
+import { formatPorts } from "../text/usage.js";
 // Names our JSX runtime in the source text: OpenCode rewrites the "@opentui/solid" import inside
 // it to its own copy only for files it finds through literal imports (see tui-jsx/jsx-runtime.js).
 import "./tui-jsx/jsx-runtime.js";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { parseListeningSockets, parseProcStat, readJobUsage } from "../../src/core/job/job-usage.js";
-import { formatUsage } from "../../src/plugin/usage-format.js";
+import { formatUsage } from "../../src/text/usage.js";
 
 const dirs: string[] = [];
 after(() => {

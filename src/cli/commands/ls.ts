@@ -5,7 +5,7 @@ import type { JobFilter } from "../../core/job/filters.js";
 import type { JobStatus } from "../../core/job/job-files.js";
 import type { JobView } from "../../core/job/job.js";
 import { CPU_SAMPLE_MS, type JobUsage } from "../../core/job/job-usage.js";
-import { formatCpu, formatMemory, formatPorts } from "../../plugin/usage-format.js";
+import { formatCpu, formatMemory, formatPorts } from "../../text/usage.js";
 import { logDiskBytes } from "../../core/output/log-segments.js";
 import { formatDuration, runtimeOf } from "../../text/duration.js";
 import { formatSize } from "../../text/size.js";

@@ -9,7 +9,7 @@ import { GREP_MAX_CHARS } from "../../core/output/grep.js";
 import { formatAttach } from "../../text/attach.js";
 import { formatRead } from "../format-read.js";
 import { formatInputWait } from "../input-wait-notice.js";
-import { formatUsage } from "../usage-format.js";
+import { formatUsage } from "../../text/usage.js";
 import { processIdArgs, requireProcessId, type ToolDeps } from "./context.js";
 import { projectJob } from "./scope.js";
 import { formatWatchLines } from "../watch-format.js";

@@ -3,7 +3,7 @@ import { tool, type ToolDefinition } from "@opencode-ai/plugin";
 import type { JobFilter } from "../../core/job/filters.js";
 import { formatJobLine } from "../format.js";
 import { formatDiskTotal, logSizes } from "../disk-usage.js";
-import { formatPorts } from "../usage-format.js";
+import { formatPorts } from "../../text/usage.js";
 import { watchMark } from "../watch-format.js";
 import { resolveSessionId, STATUS_VALUES, tagsArg, type ToolDeps } from "./context.js";
 
