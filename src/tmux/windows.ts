@@ -146,3 +146,13 @@ function optionalInt(value: string): number | undefined {
   const number = Number.parseInt(value, 10);
   return Number.isNaN(number) ? undefined : number;
 }
+
+/** Whether the pane's output pipe (pipe-pane) still runs; false when the pane or server is gone. */
+export async function panePipeOpen(client: TmuxClient, paneId: string): Promise<boolean> {
+  try {
+    return (await client.run(["display-message", "-p", "-t", paneId, "#{pane_id} #{pane_pipe}"])).trim() === `${paneId} 1`;
+  } catch (error) {
+    if (error instanceof TmuxServerGoneError || error instanceof TmuxTargetGoneError) return false;
+    throw error;
+  }
+}

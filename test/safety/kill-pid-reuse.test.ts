@@ -34,7 +34,9 @@ before(async () => {
   manager = await sandbox.open();
 });
 after(async () => {
-  for (const pid of innocents) if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+  // By pid only while it is still our innocent: a pid given up long ago may be another test's
+  // process now (the files run side by side, and this file makes pids be reused on purpose).
+  for (const pid of innocents) if (readCmdline(pid) === "innocent 300") process.kill(pid, "SIGKILL");
   await sandbox.cleanup();
 });
 
@@ -54,7 +56,9 @@ async function placeInnocent(pid: number): Promise<number | undefined> {
       return pid;
     }
     if (process.env.OBG_DEBUG) console.log("# wanted", pid, "got", got);
+    // Our own child, still running (sleep 300): ended now and forgotten, so no later kill reaches its pid.
     process.kill(got, "SIGKILL");
+    innocents.delete(got);
   }
   return undefined;
 }

@@ -41,7 +41,7 @@ function startInstance(spec: Record<string, unknown>): Promise<Ready> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", (line) => resolve(JSON.parse(line) as Ready));
-    child.once("exit", (code) => reject(new Error(`instance exited early (${code})`)));
+    child.once("exit", (code, signal) => reject(new Error(`instance exited early (${code ?? signal})`)));
   });
 }
 

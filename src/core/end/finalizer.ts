@@ -3,7 +3,7 @@
 // reached the log. Then outcome.json, the status event, and the window's log pipe closed.
 import { setTimeout as sleep } from "node:timers/promises";
 import { pokeServer } from "../../tmux/server.js";
-import { closePipe, readPane, type PaneRow } from "../../tmux/windows.js";
+import { closePipe, panePipeOpen, readPane, type PaneRow } from "../../tmux/windows.js";
 import { describeError } from "../errors.js";
 import type { Job } from "../job/job.js";
 import { JobCancelSchema, JobExitSchema, JobOutcomeSchema, readJson, writeJson, type JobOutcome, type JobStarted } from "../job/job-files.js";
@@ -46,7 +46,10 @@ export class Finalizer {
         exit = await this.currentExit(job);
       }
       // The verdict waits for the last output so a reader right after it sees everything.
-      if (exit && !this.deps.observeOnly) await waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS);
+      // A job that ended by itself printed its end marker: while the pane's log pipe runs and the log
+      // can be written, the marker is on its way. An interrupted one may have lost it (its window goes).
+      const stillWriting = async () => !job.logProblem && !!job.started && serverRuns(job.started) && (await panePipeOpen(this.deps.servers.for(job.started), job.started.paneId));
+      if (exit && !this.deps.observeOnly) await waitForExitMarker(job, exit.interrupted ? 300 : EXIT_MARKER_WAIT_MS, exit.interrupted ? undefined : stillWriting);
       const existing = runs.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
       if (existing) return this.adoptOutcome(job, existing);
       const asked = job.cancelRequest?.run === runs.runOf(job) ? job.cancelRequest.cancel : undefined;

@@ -21,10 +21,12 @@ export function ensureLoaded(job: Job): Promise<void> {
 
 /**
  * Waits for the job's end marker in the log: `timeoutMs`, and beyond it while the log still
- * grows (at most OUTPUT_END_WAIT_MS). A flood through the capped writer was measured 24k lines
- * behind when exit.json appeared; a final status given then hid the end of the output.
+ * grows or `stillWriting` says output is on its way (at most OUTPUT_END_WAIT_MS). A flood through
+ * the capped writer was measured 24k lines behind when exit.json appeared; a final status given
+ * then hid the end of the output. Quiet alone is not enough: with the CPU busy (tests side by side)
+ * the writer chain stalled for over a second with the last 100k+ lines still in it (2/3 trials).
  */
-export async function waitForExitMarker(job: Job, timeoutMs: number): Promise<void> {
+export async function waitForExitMarker(job: Job, timeoutMs: number, stillWriting?: () => Promise<boolean>): Promise<void> {
   const start = Date.now();
   let quietSince = start;
   let seen = job.tailer.bytesRead;
@@ -35,7 +37,11 @@ export async function waitForExitMarker(job: Job, timeoutMs: number): Promise<vo
       seen = job.tailer.bytesRead;
       quietSince = now;
     }
-    if (now - start >= OUTPUT_END_WAIT_MS || (now - start >= timeoutMs && now - quietSince >= timeoutMs)) return;
+    if (now - start >= OUTPUT_END_WAIT_MS) return;
+    if (now - start >= timeoutMs && now - quietSince >= timeoutMs) {
+      if (!(await stillWriting?.().catch(() => false))) return;
+      quietSince = now;
+    }
     await sleep(20);
     await job.tailer.read();
   }
