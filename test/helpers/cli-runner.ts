@@ -109,7 +109,7 @@ export function cliRunner(settings: () => { env: NodeJS.ProcessEnv; cwd: string 
  * A tmux sandbox and project dir for a CLI test file, made in `before` and cleaned in `after`
  * (every job the CLI left is killed, tree and all, by the manager cleanup opens).
  */
-export function useCliSandbox(prefix: string, hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): CliRunner & { sandbox(): TmuxSandbox } {
+export function useCliSandbox(prefix: string, hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): CliRunner & { sandbox(): TmuxSandbox; projectDir(): string } {
   let sandbox: TmuxSandbox | undefined;
   let projectDir = "";
   let env: NodeJS.ProcessEnv = {};
@@ -138,6 +138,7 @@ export function useCliSandbox(prefix: string, hooks: { before: (fn: () => Promis
   });
   return {
     ...runner,
+    projectDir: () => projectDir,
     sandbox() {
       assert.ok(sandbox, "the sandbox is made in before()");
       return sandbox;

@@ -3,134 +3,16 @@
 // when someone types into or closes a job's window by hand.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, promises as fs, statSync } from "node:fs";
-import path from "node:path";
+import { existsSync, promises as fs } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
-import type { JobView } from "../../src/core/job/job.js";
+import path from "node:path";
+import { eventually } from "../helpers/tmux-sandbox.js";
+import { useCliSandbox } from "../helpers/cli-runner.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CLI = path.join(ROOT, "dist/cli/main.js");
-const CLI_TIMEOUT_MS = 30_000;
-
-let sandbox: TmuxSandbox;
-let projectDir: string;
-let cliEnv: NodeJS.ProcessEnv;
-const children = new Set<ChildProcess>();
-
-before(async () => {
-  buildIfStale();
-  sandbox = await createTmuxSandbox("obg-cli");
-  projectDir = await fs.mkdtemp(path.join(sandbox.stateDir, "project-"));
-  cliEnv = { ...sandbox.env, NO_COLOR: "1" };
-  delete cliEnv.FORCE_COLOR;
-});
-
-after(async () => {
-  for (const child of children) child.kill("SIGKILL");
-  // A manager opened here makes cleanup kill every job the CLI left running, tree and all.
-  if (sandbox) {
-    await sandbox.open().catch(() => undefined);
-    // tmux 3.3a's kill-server leaves its socket file behind: note where it is, remove it after.
-    const socketPath = (() => {
-      try {
-        return sandbox.tmux("display-message", "-p", "#{socket_path}").trim();
-      } catch {
-        return "";
-      }
-    })();
-    await sandbox.cleanup();
-    if (socketPath.includes(sandbox.socket)) await fs.rm(socketPath, { force: true });
-  }
-});
-
-/** The tests run the BUILT CLI: build it when any source file is newer than dist/cli/main.js. */
-function buildIfStale(): void {
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  const sources = execFileSync("find", [path.join(ROOT, "src"), "-type", "f", "-newermt", `@${Math.floor(built / 1000)}`], { encoding: "utf8" });
-  if (built > 0 && sources.trim() === "") return;
-  execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunningCli {
-  child: ChildProcess;
-  readonly stdout: string;
-  readonly stderr: string;
-  done: Promise<CliResult>;
-}
-
-/** Starts the CLI without waiting for it (for logs -f). */
-function startCli(args: readonly string[]): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: projectDir, env: cliEnv, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (data: string) => (stdout += data));
-  child.stderr?.setEncoding("utf8").on("data", (data: string) => (stderr += data));
-  const timer = setTimeout(() => child.kill("SIGKILL"), CLI_TIMEOUT_MS);
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return {
-    child,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    done,
-  };
-}
-
-/** Runs the CLI to its end. */
-function cli(...args: string[]): Promise<CliResult> {
-  return startCli(args).done;
-}
-
-/** Runs the CLI and insists on exit code 0. */
-async function ok(...args: string[]): Promise<string> {
-  const result = await cli(...args);
-  assert.equal(result.code, 0, `opencode-bg ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
-
-/** `run` and the id it printed. */
-async function runJob(command: string, ...options: string[]): Promise<string> {
-  const stdout = await ok("run", ...options, "--", command);
-  const id = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1];
-  assert.ok(id, `run printed no id: ${stdout}`);
-  return id;
-}
-
-async function jobs(...args: string[]): Promise<JobView[]> {
-  return JSON.parse(await ok("ls", "--json", ...args)) as JobView[];
-}
-
-async function view(id: string): Promise<JobView> {
-  const found = (await jobs()).find((job) => job.id === id);
-  assert.ok(found, `job ${id} is not listed`);
-  return found;
-}
-
-async function untilStatus(id: string, status: JobView["status"], timeoutMs = 15_000): Promise<JobView> {
-  return eventually(async () => {
-    const job = await view(id);
-    return job.status === status ? job : undefined;
-  }, timeoutMs, `job ${id} to be ${status}`);
-}
+const box = useCliSandbox("obg-cli", { before, after });
+const { cli, ok, runJob, jobs, view, untilStatus } = box;
+const startCli = box.start;
 
 async function logLines(id: string, ...options: string[]): Promise<string[]> {
   return (await ok("logs", ...options, id)).split("\n").slice(0, -1);
@@ -144,7 +26,7 @@ async function untilOutput(id: string, text: string, timeoutMs = 10_000): Promis
 }
 
 function windowIds(): string[] {
-  return sandbox.tmux("list-windows", "-a", "-F", "#{window_id}").split("\n").filter(Boolean);
+  return box.sandbox().tmux("list-windows", "-a", "-F", "#{window_id}").split("\n").filter(Boolean);
 }
 
 describe("help, version and usage errors", () => {
@@ -175,7 +57,7 @@ describe("run and ls", () => {
   test("run starts a global job; ls shows it as a table and as JSON", async () => {
     const stdout = await ok("run", "--name", "web server", "--tag", "web", "--tag", "dev", "--global", "--", "echo ready; sleep 300");
     const id = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1] ?? "";
-    assert.match(stdout, new RegExp(`^attach: tmux -L ${sandbox.socket} attach-session -t =opencode-bg:@\\d+$`, "m"));
+    assert.match(stdout, new RegExp(`^attach: tmux -L ${box.sandbox().socket} attach-session -t =opencode-bg:@\\d+$`, "m"));
     await untilOutput(id, "ready");
 
     const table = (await ok("ls")).split("\n");
@@ -191,14 +73,14 @@ describe("run and ls", () => {
     assert.equal(job.scope, "global");
     assert.equal(job.name, "web server");
     assert.deepEqual(job.tags, ["web", "dev"]);
-    assert.equal(job.projectDir, projectDir);
-    assert.equal(job.cwd, projectDir);
+    assert.equal(job.projectDir, box.projectDir());
+    assert.equal(job.cwd, box.projectDir());
     assert.equal(job.lastLine, "ready");
 
     assert.ok((await jobs("--tag", "dev")).some((listed) => listed.id === id));
     assert.ok(!(await jobs("--tag", "nope")).some((listed) => listed.id === id));
     assert.ok(!(await jobs("--status", "completed")).some((listed) => listed.id === id));
-    assert.ok((await jobs("--project", projectDir)).some((listed) => listed.id === id));
+    assert.ok((await jobs("--project", box.projectDir())).some((listed) => listed.id === id));
     assert.ok((await ok("ls", "-q")).split("\n").includes(id));
   });
 
@@ -212,7 +94,7 @@ describe("run and ls", () => {
   });
 
   test("a job that cannot start exits 1", async () => {
-    const result = await cli("run", "--cwd", path.join(projectDir, "no-such-dir"), "--", "true");
+    const result = await cli("run", "--cwd", path.join(box.projectDir(), "no-such-dir"), "--", "true");
     assert.equal(result.code, 1);
     assert.match(result.stderr, /does not exist/);
   });
@@ -240,7 +122,7 @@ describe("logs", () => {
   });
 
   test("-f follows new lines and exits 0 when the job ends", async () => {
-    const gate = path.join(projectDir, `gate-${Date.now()}`);
+    const gate = path.join(box.projectDir(), `gate-${Date.now()}`);
     const id = await runJob(`echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second; echo third`);
     const follower = startCli(["logs", "-f", id]);
     await eventually(() => follower.stdout.includes("first\n"), 10_000, "the first line through logs -f");
@@ -305,8 +187,8 @@ describe("typing into a job", () => {
     const id = await runJob(echoLoop);
     const { paneId } = await untilStatus(id, "running");
     assert.ok(paneId);
-    sandbox.tmux("send-keys", "-t", paneId, "-l", "typed by hand");
-    sandbox.tmux("send-keys", "-t", paneId, "Enter");
+    box.sandbox().tmux("send-keys", "-t", paneId, "-l", "typed by hand");
+    box.sandbox().tmux("send-keys", "-t", paneId, "Enter");
     await untilOutput(id, "got:typed by hand");
     await ok("kill", id);
   });
@@ -315,7 +197,7 @@ describe("typing into a job", () => {
     const id = await runJob(echoLoop);
     const { windowId } = await untilStatus(id, "running");
     assert.ok(windowId);
-    sandbox.tmux("kill-window", "-t", windowId);
+    box.sandbox().tmux("kill-window", "-t", windowId);
     const done = await untilStatus(id, "cancelled");
     assert.match(done.error ?? "", /window was closed/);
     const attach = await cli("attach", id);
@@ -329,7 +211,7 @@ describe("typing into a job", () => {
     try {
       const { windowId } = await untilStatus(id, "running");
       assert.ok(windowId);
-      sandbox.tmux("kill-window", "-t", windowId);
+      box.sandbox().tmux("kill-window", "-t", windowId);
       const done = await untilStatus(id, "cancelled", 5000);
       assert.match(done.error ?? "", /window was closed/);
     } finally {
@@ -396,7 +278,7 @@ describe("attach", () => {
     const id = await runJob("sleep 300");
     const { windowId } = await untilStatus(id, "running");
     const stdout = await ok("attach", id);
-    assert.equal(stdout, `tmux -L ${sandbox.socket} attach-session -t =opencode-bg:${windowId}\n`);
+    assert.equal(stdout, `tmux -L ${box.sandbox().socket} attach-session -t =opencode-bg:${windowId}\n`);
     await ok("kill", id);
     const gone = await cli("attach", id);
     assert.equal(gone.code, 1);
@@ -412,7 +294,7 @@ describe("gc", () => {
     const { windowId } = await untilStatus(finished, "completed");
     await untilStatus(running, "running");
     assert.ok(windowIds().includes(windowId ?? "?"), "a finished job keeps its dead window until gc");
-    const folder = path.join(sandbox.stateDir, "jobs", finished);
+    const folder = path.join(box.sandbox().stateDir, "jobs", finished);
 
     assert.match(await ok("gc"), /nothing to remove/, "the default age (7d) keeps fresh jobs");
     const dry = await ok("gc", "--older-than", "0s", "--dry-run");
@@ -426,7 +308,7 @@ describe("gc", () => {
     assert.doesNotMatch(real, new RegExp(running));
     assert.ok(!existsSync(folder));
     assert.ok(!windowIds().includes(windowId ?? "?"), "the dead window was closed");
-    assert.ok(existsSync(path.join(sandbox.stateDir, "jobs", running)));
+    assert.ok(existsSync(path.join(box.sandbox().stateDir, "jobs", running)));
     const listed = await jobs();
     assert.ok(!listed.some((job) => job.id === finished));
     assert.equal(listed.find((job) => job.id === running)?.status, "running");

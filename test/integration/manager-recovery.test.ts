@@ -52,8 +52,8 @@ describe("recovery", () => {
   test("session jobs of an owner killed with SIGKILL are reaped; its global jobs live on", async () => {
     const fixture = fileURLToPath(new URL("../fixtures/owner-process.ts", import.meta.url));
     const specs = [
-      { command: "sleep 300", name: "session-job", scope: "session", sessionId: "ses_owner" },
-      { command: "sleep 300", name: "global-job", scope: "global", sessionId: "ses_owner" },
+      { command: "echo up; sleep 300", name: "session-job", scope: "session", sessionId: "ses_owner" },
+      { command: "echo up; sleep 300", name: "global-job", scope: "global", sessionId: "ses_owner" },
     ];
     const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
     try {
@@ -65,6 +65,9 @@ describe("recovery", () => {
       const observer = await sandbox.open();
       const [sessionJob, globalJob] = ids.map((id) => observer.get(id));
       assert.equal(sessionJob?.status, "running");
+      // The owner dies after its jobs read their environment (a job whose owner dies before that
+      // fails, truthfully: it never got its environment; that is not what this test is about).
+      for (const id of ids) await eventually(async () => (await observer.output(id)).lines.some((line) => line.text === "up"), 10_000, `job ${id} to start its command`);
       const killedAt = Date.now();
       child.kill("SIGKILL");
       const reaped = await observer.waitForStatus(ids[0], ["cancelled"], 15_000);

@@ -78,7 +78,8 @@ describe("full disk or unwritable state dir", () => {
     const pidsFile = path.join(sandbox.stateDir, "pids-enospc");
     const fill = path.join(mountPoint, "fill");
     const job = await full.create({
-      command: `cat /dev/zero > ${JSON.stringify(fill)}; sleep 300 & echo $! >> "$PIDS"; echo $$ >> "$PIDS"; wait`,
+      // Fills the disk once the job has started (its started.json written): the subject is the kill, not a create on a full disk.
+      command: `until [ -e "$OPENCODE_BG_STATE/jobs/$OPENCODE_BG_JOB/started.json" ]; do sleep 0.05; done; cat /dev/zero > ${JSON.stringify(fill)}; sleep 300 & echo $! >> "$PIDS"; echo $$ >> "$PIDS"; wait`,
       name: "disk-filler",
       scope: "global",
       env: { PIDS: pidsFile },
