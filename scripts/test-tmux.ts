@@ -69,9 +69,9 @@ async function runSuites(run: Run): Promise<Result> {
   const said = tmuxVersion(env);
   const label = said ?? "tmux not found";
   const files = suiteFiles(run.suites).filter((file) => run.version === "system" || !SYSTEM_TMUX_ONLY.has(path.basename(file)));
-  // CI runs one file at a time: 4 at once on CI's 2 cores turned load-sensitive races into
-  // failures (a kill right after create, an owner killed before its job read its environment) that
-  // one at a time passed 5/5 versions; `npm test` (local, faster) keeps running files side by side.
+  // CI runs one file at a time: 4 at once on 2 cores turned load-sensitive races into failures
+  // (e.g. a kill right after create still reporting "running" on 3.2a) that the one-at-a-time CI
+  // of the previous release did not show; `npm test` (local, faster) runs files side by side.
   const { jobs, heavyJobs } = CI_ONE_AT_A_TIME ? { jobs: 1, heavyJobs: 1 } : defaultJobs();
   console.log(`\n=== ${label} (${run.version === "system" ? "system" : path.join(buildsDir, run.version)}): ${run.suites.join(", ")} (${files.length} files, ${jobs} at once)\n`);
   if (!said) return { version: run.version, label, suites: run.suites, passed: 0, failed: 1, seconds: 0 };
