@@ -35,7 +35,7 @@ const REFILL_WAIT_MS = 3000;
 
 // $1 lines, $2 log, $3 pane rows, $4 exit code. A short log is preceded by blank rows so that
 // its last line still sits just above the bottom row, where tmux writes "Pane is dead".
-const LAST_SCREEN_SCRIPT = 'n=$(tail -n "$1" -- "$2" 2>/dev/null | wc -l); while [ "$n" -lt "$3" ]; do echo; n=$((n+1)); done; tail -n "$1" -- "$2" 2>/dev/null; sleep 0.2; exit "$4"';
+const LAST_SCREEN_SCRIPT = 'n=$(tail -n "$1" -- "$2" 2>/dev/null | wc -l); while [ "$n" -lt "$3" ]; do echo; n=$((n+1)); done; tail -n "$1" -- "$2" 2>/dev/null; exit "$4"';
 
 /**
  * Puts a finished job's last output back on its dead pane's screen. Why: when the process exits,
