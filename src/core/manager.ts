@@ -228,10 +228,7 @@ export class JobManager {
     if (job) await this.notifications.record(job, entry);
   }
 
-  /**
-   * Runs a job again, running or finished: its old process tree ends, the same command starts in
-   * the same window (a new one if it was closed) and the log continues. See restart/restart.ts.
-   */
+  /** Runs a job again, running or finished, in its window (or a new one); see restart/restart.ts. */
   async restart(id: string, options: { reason?: string } = {}): Promise<RestartReport> {
     this.assertOpen();
     const job = this.registry.require(id);
@@ -249,20 +246,14 @@ export class JobManager {
     return this.killer.killAll(this.list(filter).map((view) => this.registry.require(view.id)), options.reason);
   }
 
-  /**
-   * Ends this instance's session jobs (OpenCode is exiting) and closes the windows of those that
-   * already finished; global jobs are left running. Logs stay on disk.
-   */
+  /** OpenCode is exiting: ends its session jobs (and closes finished ones' windows); global jobs stay. */
   async killOwnSessionJobs(reason = "OpenCode exited"): Promise<KillReport[]> {
     const targets = this.list({ ownerInstanceId: this.instanceId, scope: "session" });
     if (targets.length === 0) return [];
     return this.kill({ ids: targets.map((job) => job.id) }, { reason });
   }
 
-  /**
-   * Waits for end-of-job bookkeeping already under way (e.g. started by recovery when the manager
-   * opened), so a short-lived caller such as the CLI neither shows a stale status nor exits halfway.
-   */
+  /** Waits for end-of-job bookkeeping under way, so a short-lived caller (the CLI) shows no stale status. */
   async settle(): Promise<void> {
     await Promise.all(this.registry.all().map((job) => job.finalizing?.catch(() => undefined)));
   }
