@@ -87,6 +87,8 @@ export class Job {
   /** End of the latest marker the tailer reported, and of the latest one handled here. */
   notifySeen = 0;
   notifyHandled = 0;
+  /** End of the last notify event this instance raised: events go out in log order, each once. */
+  notifyEmitted = 0;
   /** restart.json: the current run number and whether a restart is under way somewhere. */
   restartState: RestartState | undefined;
   /** This instance's restart of the job, while it runs. */

@@ -82,7 +82,12 @@ export class Notifications {
         job.notifyHandled = Math.max(job.notifyHandled, from);
         const markers = await scanNotifyMarkers(job.paths.log, from, upTo, (line, context) => registry.watches.detect(job.id, line, context, undefined, true)).catch(() => []);
         debug("notify take-over", { jobId: job.id, cursor, inSession, upTo, markers: markers.length });
-        for (const marker of markers) registry.events.emit("notify", registry.view(job), marker.message, marker.end, marker.event);
+        for (const marker of markers) {
+          // Raised already here (e.g. by this instance's own log resume before the claim): not again.
+          if (marker.end <= job.notifyEmitted) continue;
+          job.notifyEmitted = marker.end;
+          registry.events.emit("notify", registry.view(job), marker.message, marker.end, marker.event);
+        }
       });
     })()
       .catch((error: unknown) => debug("notify claim failed", { jobId: job.id, error: String(error) }))
@@ -102,7 +107,14 @@ export class Notifications {
       return;
     }
     this.deps.debug("notify", { jobId: job.id, message: message.slice(0, 80) });
-    const emit = () => registry.events.emit("notify", registry.view(job), message, end, event);
+    // Events go out in log order; one at or before the last raised was raised already (a resume
+    // re-reading the log from the cursor while a take-over's re-raised events were not yet handled:
+    // 1 marker of 1000 twice in one CI run).
+    const emit = () => {
+      if (end <= job.notifyEmitted) return;
+      job.notifyEmitted = end;
+      registry.events.emit("notify", registry.view(job), message, end, event);
+    };
     // Behind a take-over's re-raised markers, if one is still being read; and not one the
     // dead holder already delivered (this tailer may lag behind where it got to).
     if (job.notifyHolding) {
