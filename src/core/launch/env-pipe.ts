@@ -25,6 +25,8 @@ import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "./wrapper.js";
 const WHOLE_PAYLOAD_BYTES = 4096;
 /** Pause between attempts while the pipe is full or the wrapper has not opened it yet. */
 const POLL_MS = 10;
+/** When the next spare FIFO is made after one was used (see FifoMaker.make). */
+const SPARE_DELAY_MS = 25;
 
 /**
  * The environment a job runs with: the base (the creating or restarting process's own), the
@@ -162,7 +164,9 @@ export class FifoMaker {
     // rename() replaces an older run's FIFO (or old plain env file) at the target atomically.
     const renamed = spare ? await fs.rename(spare, target).then(() => true, () => false) : false;
     if (!renamed) await mkfifo(target);
-    this.prepare();
+    // The next spare after this create has its window: spawning mkfifo blocks this thread for a
+    // few ms (a fork of the whole process), which the create would otherwise wait out.
+    setTimeout(() => this.prepare(), SPARE_DELAY_MS).unref?.();
   }
 
   async close(): Promise<void> {

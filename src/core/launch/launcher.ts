@@ -77,7 +77,11 @@ export class Launcher {
     const abandon = (error: unknown) => this.abandonCreate(id, paths, error);
     // Before meta.json: another instance that finds the job through meta.json finds its watches too.
     if (watchFile) await this.deps.registry.watches.save(id, paths.dir, watchFile).catch(abandon);
-    await Promise.all([
+    const job = registry.track(meta, paths);
+    // The files, the log's pipe command and the environment's FIFO side by side: one after the
+    // other they were most of create's time (files 2.2 ms, FIFO 4.3 ms of 13.7 ms on a quiet machine).
+    let delivery: EnvDelivery | undefined;
+    const files = Promise.all([
       writeFileAtomic(paths.command, valid.command),
       writeFileAtomic(paths.cwd, valid.cwd),
       fs.writeFile(paths.script, wrapperScript(), { mode: 0o700 }),
@@ -86,26 +90,31 @@ export class Launcher {
       writeFileAtomic(paths.notifyCursor, "0"),
       valid.scope === "session" ? writeFileAtomic(paths.ownerPid, String(process.pid)) : undefined,
       writeJson(paths.meta, meta),
-    ]).catch(abandon);
-    const job = registry.track(meta, paths);
-    registry.emitStatus(job);
-
-    try {
+    ]);
+    const ready = (async () => {
       // tmux first: when it is missing or refuses, that is the reason to give, before any FIFO exists.
       if (!servers.connected) await servers.connect();
+      const pipeCommand = await this.pipeCommand(paths);
       // In the FIFO before tmux starts the pane; read by the wrapper, never written to disk.
-      const delivery = await this.offerEnvironment(job, input.baseEnv ?? this.deps.baseEnv);
+      delivery = await this.offerEnvironment(job, input.baseEnv ?? this.deps.baseEnv);
+      return pipeCommand;
+    })();
+    const [written, started] = await Promise.allSettled([files, ready]);
+    registry.emitStatus(job);
+    try {
+      if (written.status === "rejected") throw written.reason;
+      if (started.status === "rejected") throw started.reason;
       // Taken before tmux starts the pane: a command that ends at once still ends after it started.
       const startedAt = Date.now();
-      const window = await this.startWindow(job).catch(async (error: unknown) => {
-        delivery.cancel();
-        await delivery.settled;
-        throw error;
-      });
+      const window = await this.startWindow(job, [], started.value);
       job.started = { ...window, ...paneStartTimeOf(window.panePid), ...servers.identity(), startedAt };
       await writeJson(paths.started, job.started);
       registry.emitStatus(job);
     } catch (error) {
+      if (delivery) {
+        delivery.cancel();
+        await delivery.settled;
+      }
       await abandon(error);
     }
     return registry.view(job);
@@ -151,8 +160,8 @@ export class Launcher {
   }
 
   /** A new window for the job running the wrapper (our server; made again if it vanished). */
-  async startWindow(job: Job, extraArgs: readonly string[] = []): Promise<StartedWindow> {
-    const pipeCommand = await this.pipeCommand(job.paths);
+  async startWindow(job: Job, extraArgs: readonly string[] = [], knownPipeCommand?: string): Promise<StartedWindow> {
+    const pipeCommand = knownPipeCommand ?? (await this.pipeCommand(job.paths));
     return this.deps.servers.startWindow(() => ({
       windowName: job.meta.windowName,
       jobId: job.id,
