@@ -27,6 +27,7 @@ import { measureList } from "./bench/cases/list.js";
 import { measureNotify } from "./bench/cases/notify.js";
 import { measureWatch } from "./bench/cases/watch.js";
 import { measureNotifyOpencode } from "./bench/cases/notify-opencode.js";
+import { measureOpencodeRss } from "./bench/cases/opencode-rss.js";
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
     await step("create", "create latency", () => measureCreate(ctx));
     await step("notify", "notify latency", () => measureNotify(ctx));
     await step("notify-opencode", "notify through OpenCode", () => measureNotifyOpencode(ctx));
+    await step("opencode-rss", "OpenCode's RSS during a flood", () => measureOpencodeRss(ctx));
     await step("kill", "kill latency", () => measureKill(ctx));
     let runningIds: string[] = [];
     await step("idle", "idle CPU", async () => {

@@ -1,8 +1,8 @@
 // Command-line options of `npm run bench`: --quick (fewer iterations, 20 MB flood),
-// --only=create,notify,notify-opencode,kill,idle,list,flood,watch (a subset), --out=FILE (default .bench/results.json).
+// --only=create,notify,notify-opencode,opencode-rss,kill,idle,list,flood,watch (a subset), --out=FILE (default .bench/results.json).
 
 /** Every case, in the order a full run takes them. */
-export const CASES = ["create", "notify", "notify-opencode", "kill", "idle", "list", "flood", "watch"] as const;
+export const CASES = ["create", "notify", "notify-opencode", "opencode-rss", "kill", "idle", "list", "flood", "watch"] as const;
 /** One case name, as --only takes it. */
 export type CaseName = (typeof CASES)[number];
 

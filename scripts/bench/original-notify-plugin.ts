@@ -6,10 +6,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { tool, type PluginInput, type PluginModule } from "@opencode-ai/plugin";
 
 const children = new Set<ChildProcess>();
+/** With the option keepOutput (the RSS case): every line is kept, as the original kept each process's output. */
+const kept: string[] = [];
 
 const plugin: PluginModule = {
   id: "bench-original-notify",
-  server: async (input: PluginInput) => ({
+  server: async (input: PluginInput, options?: { keepOutput?: boolean }) => ({
     tool: {
       startPiped: tool({
         description: "Run a command with piped output (bench baseline).",
@@ -25,6 +27,7 @@ const plugin: PluginModule = {
             while ((end = pending.indexOf("\n")) >= 0) {
               const line = pending.slice(0, end);
               pending = pending.slice(end + 1);
+              if (options?.keepOutput) kept.push(line);
               if (!line.startsWith("OPENCODE_NOTIFY:")) continue;
               const message = line.slice("OPENCODE_NOTIFY:".length).trim();
               void input.client.session
