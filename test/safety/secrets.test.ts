@@ -109,6 +109,26 @@ describe("secrets", () => {
     assert.deepEqual(await filesHolding(sandbox.stateDir, big.slice(0, 64)), []);
   });
 
+  test("secrets: values with newlines, UTF-8, spaces, backslashes and '=' arrive byte for byte", async () => {
+    const manager = await sandbox.open();
+    const tricky: Record<string, string> = {
+      MULTI_LINE: "line one\nline two\n",
+      UNICODE: "héllo wörld ✓ 日本",
+      SPACES: "  leading and trailing  ",
+      BACKSLASH: "a\\b\\n\\\\ $HOME `x` 'q' \"d\"",
+      EQUALS: "a=b=c",
+      EMPTY: "",
+    };
+    const job = await manager.create({
+      command: Object.keys(tricky).map(hashOf).join("; "),
+      scope: "global",
+      baseEnv: { ...sandbox.env, ...tricky },
+    });
+    await manager.waitForStatus(job.id, ["completed"], 15_000);
+    const [run] = await hashesPrinted(manager, job.id, Object.keys(tricky).length);
+    for (const [name, value] of Object.entries(tricky)) assert.equal(run?.get(name), sha256(value), name);
+  });
+
   test("secrets: a plain env file an older version left in a job folder is removed when a manager opens", async () => {
     const manager = await sandbox.open();
     const job = await manager.create({ command: "true", scope: "global" });
