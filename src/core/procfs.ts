@@ -81,15 +81,20 @@ export async function scanProcesses(): Promise<ProcessInfo[]> {
   return infos.filter((p): p is ProcessInfo => p !== undefined);
 }
 
-/** Exact `NAME=VALUE` entry match in a process's initial environment; false if unreadable. */
-export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
-  let env: Buffer;
+/** A process's initial environment, raw; undefined if it is gone, another user's, or non-dumpable. */
+export async function readEnviron(pid: number): Promise<Buffer | undefined> {
   try {
-    env = await procReads(() => readFile(`/proc/${pid}/environ`));
+    return await procReads(() => readFile(`/proc/${pid}/environ`));
   } catch (error) {
-    if (isVanished(error)) return false; // gone, another user's, or non-dumpable
+    if (isVanished(error)) return undefined;
     throw error;
   }
+}
+
+/** Exact `NAME=VALUE` entry match in a process's initial environment; false if unreadable. */
+export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
+  const env = await readEnviron(pid);
+  if (!env) return false;
   const needle = Buffer.from(`${name}=${value}`);
   let start = 0;
   while (start < env.length) {
@@ -147,20 +152,17 @@ export async function terminalOf(pid: number): Promise<string | undefined> {
   return target && /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
 }
 
-/** Whether any of the process's open files is `file`; false if unreadable. */
-export async function holdsFile(pid: number, file: string): Promise<boolean> {
+/** What the process's open fds point to ("/dev/pts/3", files, "socket:[...]"); empty if unreadable. */
+export async function fdTargets(pid: number): Promise<Set<string>> {
   let fds: string[];
   try {
     fds = await procReads(() => readdir(`/proc/${pid}/fd`));
   } catch (error) {
-    if (isVanished(error)) return false;
+    if (isVanished(error)) return new Set();
     throw error;
   }
-  for (const fd of fds) {
-    const target = await procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined);
-    if (target === file) return true;
-  }
-  return false;
+  const targets = await Promise.all(fds.map((fd) => procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined)));
+  return new Set(targets.filter((target): target is string => target !== undefined));
 }
 
 /** argv of a process ([] if gone or unreadable). */

@@ -5,8 +5,9 @@
 // - its /proc/PID/environ carries the job's marker;
 // - or the job's root (the tmux pane's process) is verified, by its start time recorded when the
 //   window started (or, for jobs recorded without one, by its command line naming the job's
-//   wrapper), and the process is in the root's process group or session, or holds the root's
-//   terminal (the pane's /dev/pts/N) open: that catches `env -i setsid cmd` and double forks;
+//   wrapper), and the process is in the root's process group or session, or was born after the
+//   root and holds its terminal (the pane's /dev/pts/N) open: that catches `env -i setsid cmd`
+//   and double forks;
 // - or its parent is a member (a child that dropped the marker while its parent lives);
 // - or it was a member in an earlier round of the same kill (pid + start time unchanged).
 // Right before each signal the pid's start time is read again; a changed one is skipped.
@@ -15,9 +16,10 @@
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  addDescendants, DEAD_STATES, describeProcess, hasEnvMarker, holdsFile, isProcessAlive, readCmdline, readStartTime, scanProcesses, terminalOf,
+  addDescendants, DEAD_STATES, describeProcess, fdTargets, isProcessAlive, readCmdline, readEnviron, readStartTime, scanProcesses, terminalOf,
   type ProcessIdentity, type ProcessInfo, type ProcessSummary,
 } from "../procfs.js";
+import { SnapshotSource } from "./proc-snapshot.js";
 
 // What the rest of the core (and the tests) import from here, read from /proc by core/procfs.ts.
 export {
@@ -92,6 +94,10 @@ function protectedPids(procs: ProcessInfo[]): Set<number> {
   return out;
 }
 
+// Collects share /proc scans (proc-snapshot.ts): a kill of many jobs at once scans once per round
+// and reads each process's environ and open fds at most once per round, whatever the job count.
+const snapshots = new SnapshotSource({ scan: scanProcesses, environ: readEnviron, fdTargets });
+
 /** All live processes of one job (see the header for what counts); pids only. */
 export async function collectJobProcesses(options: CollectOptions): Promise<number[]> {
   return (await collectJobMembers(options)).map((p) => p.pid);
@@ -101,7 +107,8 @@ export async function collectJobProcesses(options: CollectOptions): Promise<numb
 export async function collectJobMembers(options: CollectOptions): Promise<ProcessIdentity[]> {
   validate(options);
   const { marker, rootPid } = options;
-  const procs = await scanProcesses();
+  const snapshot = await snapshots.take();
+  const procs = snapshot.procs;
   const self = procs.find((p) => p.pid === process.pid);
   const skip = protectedPids(procs);
   const live = procs.filter((p) => !skip.has(p.pid) && !DEAD_STATES.has(p.state));
@@ -114,8 +121,14 @@ export async function collectJobMembers(options: CollectOptions): Promise<Proces
     live.map(async (p) => {
       if (known.get(p.pid) === p.startTime) return true;
       if (byRoot && (p.pgrp === root.pid || p.sid === root.pid)) return true;
-      if (await hasEnvMarker(p.pid, marker.name, marker.value)) return true;
-      return tty !== undefined && (await holdsFile(p.pid, tty));
+      if (await snapshot.hasEnvEntry(p.pid, marker.name, marker.value)) return true;
+      // Only a process born at or after the verified root can hold its terminal as one of the job's:
+      // the job's processes descend from the root, and a child's start time is never below its
+      // parent's (clock ticks since boot). An older holder of that /dev/pts/N is someone else's (it
+      // opened the device, or is an escapee of an earlier run, which the marker still finds). This
+      // only narrows who can be a member, and spares reading the open fds of every older process
+      // (that was most of a collect's /proc reads).
+      return tty !== undefined && root !== undefined && p.startTime >= root.startTime && (await snapshot.holdsFile(p.pid, tty));
     }),
   );
   const members = new Set(live.filter((_, i) => matches[i]));
