@@ -2,9 +2,10 @@
 // time), environ (a job's marker), cmdline and open files. Linux only; Node 20 and Bun 1.3 have
 // no API for these, and no child process is needed. Liveness checks everywhere in the core and
 // the process-tree kill (end/process-tree.ts) build on it.
-import { readdir, readFile, readlink } from "node:fs/promises";
-import { readFileSync } from "node:fs";
+import { open, readdir, readFile, readlink, type FileHandle } from "node:fs/promises";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import pLimit from "p-limit";
 
 // Every /proc read in this process goes through one limiter: many jobs killed at once would
@@ -73,23 +74,81 @@ export async function readStat(pid: number): Promise<ProcessInfo | undefined> {
   }
 }
 
-/** One pass over /proc; the job manager and the killer both build on it. */
+/** Processes whose stat is read between two turns of the event loop in a scan. */
+const SCAN_BATCH = 128;
+
+/**
+ * One pass over /proc; the job manager and the killer both build on it. The stat files are read
+ * synchronously, a batch per turn of the event loop: reading stat never waits on the target's
+ * memory (environ and cmdline can, so they stay asynchronous), and an async readFile of a
+ * size-0 /proc file costs four thread-pool trips and a 64 KB buffer. 526 processes on this
+ * machine under load: 105 ms async, 18 ms sync (and most of a bulk kill's garbage collection).
+ */
 export async function scanProcesses(): Promise<ProcessInfo[]> {
   const names = await readdir("/proc");
   const pids = names.filter((n) => /^[0-9]+$/.test(n)).map(Number);
-  const infos = await Promise.all(pids.map(readStat));
-  return infos.filter((p): p is ProcessInfo => p !== undefined);
+  const infos: ProcessInfo[] = [];
+  for (let i = 0; i < pids.length; i += SCAN_BATCH) {
+    if (i > 0) await yieldToEventLoop();
+    for (const pid of pids.slice(i, i + SCAN_BATCH)) {
+      const info = readStatSync(pid);
+      if (info) infos.push(info);
+    }
+  }
+  return infos;
+}
+
+function readStatSync(pid: number): ProcessInfo | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch (error) {
+    if (isVanished(error)) return undefined; // vanished between readdir and read: a normal race
+    throw error;
+  }
+}
+
+/** Bytes read from an environ at a time: most are 1-8 KB. */
+const ENVIRON_CHUNK = 16 * 1024;
+
+/**
+ * A process's initial environment, raw; undefined if it is gone, another user's, or non-dumpable.
+ * Asynchronous: reading another process's memory can wait on its memory lock. Not readFile: a /proc
+ * file has size 0, so readFile reads it in 64 KB buffers (a bulk kill reads ~600 environs per
+ * round, and its garbage collection was a third of its CPU).
+ */
+export async function readEnviron(pid: number): Promise<Buffer | undefined> {
+  return procReads(async () => {
+    let handle: FileHandle;
+    try {
+      handle = await open(`/proc/${pid}/environ`, "r");
+    } catch (error) {
+      if (isVanished(error)) return undefined;
+      throw error;
+    }
+    try {
+      const chunks: Buffer[] = [];
+      for (let size = ENVIRON_CHUNK; ;) {
+        const chunk = Buffer.allocUnsafe(size);
+        const { bytesRead } = await handle.read(chunk, 0, size, null);
+        if (bytesRead === 0) break;
+        chunks.push(chunk.subarray(0, bytesRead));
+        // A short read is nearly always the end: confirm it with one byte rather than another 16 KB.
+        size = bytesRead < size ? 1 : ENVIRON_CHUNK;
+      }
+      return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    } catch (error) {
+      if (isVanished(error)) return undefined;
+      throw error;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  });
 }
 
 /** Exact `NAME=VALUE` entry match in a process's initial environment; false if unreadable. */
 export async function hasEnvMarker(pid: number, name: string, value: string): Promise<boolean> {
-  let env: Buffer;
-  try {
-    env = await procReads(() => readFile(`/proc/${pid}/environ`));
-  } catch (error) {
-    if (isVanished(error)) return false; // gone, another user's, or non-dumpable
-    throw error;
-  }
+  const env = await readEnviron(pid);
+  if (!env) return false;
   const needle = Buffer.from(`${name}=${value}`);
   let start = 0;
   while (start < env.length) {
@@ -147,20 +206,28 @@ export async function terminalOf(pid: number): Promise<string | undefined> {
   return target && /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
 }
 
-/** Whether any of the process's open files is `file`; false if unreadable. */
-export async function holdsFile(pid: number, file: string): Promise<boolean> {
+/**
+ * What the process's open fds point to ("/dev/pts/3", files, "socket:[...]"); empty if unreadable.
+ * Synchronous like the stat scan: fd links never wait on the target's memory, and 2,100 links
+ * of 526 processes took 36 ms this way.
+ */
+export function fdTargets(pid: number): Set<string> {
   let fds: string[];
   try {
-    fds = await procReads(() => readdir(`/proc/${pid}/fd`));
+    fds = readdirSync(`/proc/${pid}/fd`);
   } catch (error) {
-    if (isVanished(error)) return false;
+    if (isVanished(error)) return new Set();
     throw error;
   }
+  const targets = new Set<string>();
   for (const fd of fds) {
-    const target = await procReads(() => readlink(`/proc/${pid}/fd/${fd}`)).catch(() => undefined);
-    if (target === file) return true;
+    try {
+      targets.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed meanwhile
+    }
   }
-  return false;
+  return targets;
 }
 
 /** argv of a process ([] if gone or unreadable). */

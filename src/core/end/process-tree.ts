@@ -5,8 +5,9 @@
 // - its /proc/PID/environ carries the job's marker;
 // - or the job's root (the tmux pane's process) is verified, by its start time recorded when the
 //   window started (or, for jobs recorded without one, by its command line naming the job's
-//   wrapper), and the process is in the root's process group or session, or holds the root's
-//   terminal (the pane's /dev/pts/N) open: that catches `env -i setsid cmd` and double forks;
+//   wrapper), and the process is in the root's process group or session, or was born after the
+//   root and holds its terminal (the pane's /dev/pts/N) open: that catches `env -i setsid cmd`
+//   and double forks;
 // - or its parent is a member (a child that dropped the marker while its parent lives);
 // - or it was a member in an earlier round of the same kill (pid + start time unchanged).
 // Right before each signal the pid's start time is read again; a changed one is skipped.
@@ -15,9 +16,10 @@
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  addDescendants, DEAD_STATES, describeProcess, hasEnvMarker, holdsFile, isProcessAlive, readCmdline, readStartTime, scanProcesses, terminalOf,
+  addDescendants, DEAD_STATES, describeProcess, fdTargets, isSameProcessAlive, readCmdline, readEnviron, readStartTime, scanProcesses, terminalOf,
   type ProcessIdentity, type ProcessInfo, type ProcessSummary,
 } from "../procfs.js";
+import { SnapshotSource } from "./proc-snapshot.js";
 
 // What the rest of the core (and the tests) import from here, read from /proc by core/procfs.ts.
 export {
@@ -92,6 +94,10 @@ function protectedPids(procs: ProcessInfo[]): Set<number> {
   return out;
 }
 
+// Collects share /proc scans (proc-snapshot.ts): a kill of many jobs at once scans once per round
+// and reads each process's environ and open fds at most once per round, whatever the job count.
+const snapshots = new SnapshotSource({ scan: scanProcesses, environ: readEnviron, fdTargets });
+
 /** All live processes of one job (see the header for what counts); pids only. */
 export async function collectJobProcesses(options: CollectOptions): Promise<number[]> {
   return (await collectJobMembers(options)).map((p) => p.pid);
@@ -101,24 +107,35 @@ export async function collectJobProcesses(options: CollectOptions): Promise<numb
 export async function collectJobMembers(options: CollectOptions): Promise<ProcessIdentity[]> {
   validate(options);
   const { marker, rootPid } = options;
-  const procs = await scanProcesses();
+  const snapshot = await snapshots.take();
+  const procs = snapshot.procs;
   const self = procs.find((p) => p.pid === process.pid);
   const skip = protectedPids(procs);
   const live = procs.filter((p) => !skip.has(p.pid) && !DEAD_STATES.has(p.state));
   const root = rootPid === undefined ? undefined : live.find((p) => p.pid === rootPid);
   // Never widen to our own group or session, whatever rootPid we were handed.
-  const byRoot = root !== undefined && root.pid !== self?.pgrp && root.pid !== self?.sid && (await rootVerified(root, options));
-  const tty = byRoot ? await terminalOf(root.pid) : undefined;
+  const ours = root !== undefined && root.pid !== self?.pgrp && root.pid !== self?.sid && (await rootVerified(root, options));
+  const verified = ours ? root : undefined;
+  const tty = verified ? await terminalOf(verified.pid) : undefined;
   const known = new Map((options.known ?? []).map((p) => [p.pid, p.startTime]));
-  const matches = await Promise.all(
-    live.map(async (p) => {
-      if (known.get(p.pid) === p.startTime) return true;
-      if (byRoot && (p.pgrp === root.pid || p.sid === root.pid)) return true;
-      if (await hasEnvMarker(p.pid, marker.name, marker.value)) return true;
-      return tty !== undefined && (await holdsFile(p.pid, tty));
-    }),
-  );
-  const members = new Set(live.filter((_, i) => matches[i]));
+  const marked = await snapshot.withEnvEntry(marker.name, marker.value);
+  const members = new Set<ProcessInfo>();
+  const terminalCandidates: ProcessInfo[] = [];
+  for (const p of live) {
+    if (known.get(p.pid) === p.startTime || marked.has(p.pid)) members.add(p);
+    else if (verified && (p.pgrp === verified.pid || p.sid === verified.pid)) members.add(p);
+    // Only a process born at or after the verified root can hold its terminal as one of the job's:
+    // the job's processes descend from the root, and a child's start time is never below its
+    // parent's (clock ticks since boot). An older holder of that /dev/pts/N is someone else's (it
+    // opened the device, or is an escapee of an earlier run, which the marker still finds). This
+    // only narrows who can be a member, and spares reading the open fds of every older process
+    // (that was most of a collect's /proc reads).
+    else if (tty !== undefined && verified && p.startTime >= verified.startTime) terminalCandidates.push(p);
+  }
+  if (tty !== undefined) {
+    const holds = await Promise.all(terminalCandidates.map((p) => snapshot.holdsFile(p.pid, tty)));
+    for (const [i, p] of terminalCandidates.entries()) if (holds[i]) members.add(p);
+  }
   // Descendants of members are members: a child that dropped the marker (env -i) and left the
   // session (setsid) is still found while its parent lives.
   addDescendants(live, members);
@@ -150,14 +167,15 @@ function signal(target: ProcessIdentity, sig: NodeJS.Signals): SignalOutcome {
   }
 }
 
-// Returns as soon as every pid is dead; first checks come quickly (most processes exit in
-// a few ms after TERM), then every pollMs, never past timeoutMs.
-async function waitGone(pids: number[], timeoutMs: number, pollMs: number): Promise<void> {
+// Returns as soon as every process is gone (ended, a zombie, or its pid reused: one stat read
+// each); first checks come quickly (most processes exit in a few ms after TERM), then every
+// pollMs, never past timeoutMs.
+async function waitGone(targets: ProcessIdentity[], timeoutMs: number, pollMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delay = Math.min(5, pollMs);
-  let alive = pids;
+  let alive = targets;
   for (;;) {
-    alive = alive.filter(isProcessAlive);
+    alive = alive.filter(isSameProcessAlive);
     const left = deadline - Date.now();
     if (alive.length === 0 || left <= 0) return;
     await sleep(Math.min(delay, left));
@@ -178,14 +196,14 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
     for (const p of found) known.set(p.pid, p);
     return found;
   };
-  const signalled: number[] = [];
+  const signalled: ProcessIdentity[] = [];
   const forced = new Set<number>();
   const denied = new Set<number>();
 
   const initial = await collect();
   for (const target of initial) {
     const outcome = signal(target, "SIGTERM");
-    if (outcome === "sent") signalled.push(target.pid);
+    if (outcome === "sent") signalled.push(target);
     else if (outcome === "denied") denied.add(target.pid);
   }
   await waitGone(signalled, graceMs, pollMs);
@@ -194,11 +212,11 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
   // that died and was reused by an unrelated process no longer matches, so it is spared.
   let rest = initial.length === 0 ? [] : await collect();
   for (let round = 0; rest.length > 0 && round < FORCE_ROUNDS; round++) {
-    const killed: number[] = [];
+    const killed: ProcessIdentity[] = [];
     for (const target of rest) {
       const outcome = signal(target, "SIGKILL");
       if (outcome === "sent") {
-        killed.push(target.pid);
+        killed.push(target);
         forced.add(target.pid);
       } else if (outcome === "denied") denied.add(target.pid);
     }
@@ -207,5 +225,5 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
     if (killed.length === 0) break; // only EPERM left: retrying will not help
   }
   const survivors = await Promise.all(rest.map((p) => describeProcess(p.pid)));
-  return { signalled, forced: [...forced], survivors, denied: [...denied] };
+  return { signalled: signalled.map((p) => p.pid), forced: [...forced], survivors, denied: [...denied] };
 }
