@@ -1,6 +1,6 @@
 // The test runner behind `npm test` and `npm run test:ci`: runs test files concurrently, each in
 // its own `node --test` process, and ends with a summary per suite and the slowest files.
-//   node --import tsx scripts/test-run.ts [--jobs=N] [--e2e-jobs=N] [suite|file ...]
+//   node --import tsx scripts/test-run.ts [--jobs=N] [--e2e-jobs=N] [--script=NAME ...] [suite|file ...]
 // Files may run side by side because each test file makes its own private tmux server (random
 // socket name) and temp dirs, and every port is the OS's pick (listen(0) / freePort). Most of a
 // test's time is waiting (tmux, sleeps, OpenCode's boot), so more files than cores pay off; the
@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ALL_SUITES = ["unit", "integration", "safety", "e2e"];
+/** The summary's row of npm scripts run beside the files (--script=NAME). */
+const SCRIPT_SUITE = "script";
 /** Files that start the real OpenCode (the e2e suite, and *-e2e.test.ts elsewhere): capped separately (CPU-heavy). */
 const HEAVY_SUITES = new Set(["e2e"]);
 export const isHeavy = (file: string) => HEAVY_SUITES.has(suiteOf(file)) || file.endsWith("-e2e.test.ts");
@@ -40,6 +42,8 @@ export interface RunOptions {
   /** Of those, files of HEAVY_SUITES at once. */
   heavyJobs: number;
   env: NodeJS.ProcessEnv;
+  /** npm scripts run beside the files from the start (see runScript); they end before the files that run alone. */
+  scripts?: readonly string[];
   /** Called as each file ends (in end order). */
   onFile?: (result: FileResult) => void;
 }
@@ -82,29 +86,42 @@ export function testEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.P
   return env;
 }
 
+/** Runs `command`, collecting its stdout and stderr; `done` gets the exit code and the output; never rejects. */
+function runProcess<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv, done: (code: number, output: string) => T): Promise<T> {
+  return new Promise((resolve) => {
+    let output = "";
+    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
+    child.once("error", (error) => resolve(done(1, output + String(error))));
+    child.once("close", (code, signal) => resolve(done(code ?? (signal ? 1 : 0), output)));
+  });
+}
+
+/**
+ * `npm run NAME` (e.g. typecheck) beside the test files, one row "script" of the summary: a
+ * type check needs no test's result and tests need no type check, so neither waits for the other.
+ */
+export function runScript(name: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+  const started = Date.now();
+  return runProcess("npm", ["run", name], env, (code, output) => {
+    const failed = code === 0 ? 0 : 1;
+    return { file: `npm run ${name}`, suite: SCRIPT_SUITE, tests: 1, passed: 1 - failed, failed, seconds: (Date.now() - started) / 1000, output };
+  });
+}
+
 /** Runs one file in its own node test runner; never rejects. */
 function runFile(file: string, env: NodeJS.ProcessEnv, tmp: string): Promise<FileResult> {
   const tap = path.join(tmp, `${file.replace(/[^\w.-]+/g, "_")}.tap`);
   const args = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
     "--test-reporter=tap", `--test-reporter-destination=${tap}`, file];
   const started = Date.now();
-  return new Promise((resolve) => {
-    let output = "";
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
-    const done = (code: number) => {
-      const counts = existsSync(tap) ? tapCounts(readFileSync(tap, "utf8")) : undefined;
-      // A runner that died without a summary, or exited non-zero with none failed, still fails the file.
-      const failed = counts ? counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0) : 1;
-      const passed = counts?.passed ?? 0;
-      resolve({ file, suite: suiteOf(file), tests: passed + failed, passed, failed, seconds: (Date.now() - started) / 1000, output });
-    };
-    child.once("error", (error) => {
-      output += String(error);
-      done(1);
-    });
-    child.once("close", (code, signal) => done(code ?? (signal ? 1 : 0)));
+  return runProcess(process.execPath, args, env, (code, output) => {
+    const counts = existsSync(tap) ? tapCounts(readFileSync(tap, "utf8")) : undefined;
+    // A runner that died without a summary, or exited non-zero with none failed, still fails the file.
+    const failed = counts ? counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0) : 1;
+    const passed = counts?.passed ?? 0;
+    return { file, suite: suiteOf(file), tests: passed + failed, passed, failed, seconds: (Date.now() - started) / 1000, output };
   });
 }
 
@@ -129,6 +146,10 @@ export async function runFiles(options: RunOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   let running = 0;
   let heavyRunning = 0;
+  const scripts = (options.scripts ?? []).map((name) => runScript(name, options.env).then((result) => {
+    results.push(result);
+    options.onFile?.(result);
+  }));
   try {
     await new Promise<void>((resolve) => {
       const next = () => {
@@ -150,6 +171,7 @@ export async function runFiles(options: RunOptions): Promise<FileResult[]> {
       };
       next();
     });
+    await Promise.all(scripts);
     // Then, one at a time with nothing beside them, the files that change the whole machine.
     for (const file of options.files.filter(runsAlone)) {
       const result = await runFile(file, options.env, tmp);
@@ -175,8 +197,9 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** Per suite: files, tests, passed, failed, seconds (summed file time); then the slowest files. */
-export function summary(results: readonly FileResult[], wallSeconds: number, slowest = 5): string {
-  const suites = [...new Set(results.map((r) => r.suite))].sort((a, b) => ALL_SUITES.indexOf(a) - ALL_SUITES.indexOf(b));
+export function summary(results: readonly FileResult[], wallSeconds: number, slowest = 10): string {
+  const order = [...ALL_SUITES, SCRIPT_SUITE];
+  const suites = [...new Set(results.map((r) => r.suite))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const sum = (list: readonly FileResult[], key: "tests" | "passed" | "failed" | "seconds") => list.reduce((total, r) => total + r[key], 0);
   const row = (name: string, list: readonly FileResult[]) =>
     [name, String(list.length), String(sum(list, "tests")), String(sum(list, "passed")), String(sum(list, "failed")), sum(list, "seconds").toFixed(1)];
@@ -208,7 +231,7 @@ export function readTimes(file = TIMES_FILE): Record<string, number> {
 /** Remembers this run's seconds per file (merged over the older ones); a failure costs only the order. */
 export function writeTimes(results: readonly FileResult[], file = TIMES_FILE): void {
   const times = readTimes(file);
-  for (const result of results) times[result.file] = Math.round(result.seconds * 10) / 10;
+  for (const result of results) if (result.suite !== SCRIPT_SUITE) times[result.file] = Math.round(result.seconds * 10) / 10;
   try {
     writeFileSync(file, `${JSON.stringify(times, null, 2)}\n`);
   } catch {
@@ -223,10 +246,11 @@ export function defaultJobs(): { jobs: number; heavyJobs: number } {
   return { jobs, heavyJobs: Math.max(1, Math.min(cores, Math.floor(jobs / 2))) };
 }
 
-/** Parses argv: --jobs=N, --e2e-jobs=N, and suites or files (default: every suite). */
-export function parseRunArgs(argv: readonly string[]): { files: string[]; jobs: number; heavyJobs: number } {
+/** Parses argv: --jobs=N, --e2e-jobs=N, --script=NAME (repeatable), and suites or files (default: every suite). */
+export function parseRunArgs(argv: readonly string[]): { files: string[]; jobs: number; heavyJobs: number; scripts: string[] } {
   let { jobs, heavyJobs } = defaultJobs();
   const targets: string[] = [];
+  const scripts: string[] = [];
   for (const arg of argv) {
     const number = (name: string) => {
       const value = Number(arg.slice(name.length + 3));
@@ -235,13 +259,14 @@ export function parseRunArgs(argv: readonly string[]): { files: string[]; jobs: 
     };
     if (arg.startsWith("--jobs=")) jobs = number("jobs");
     else if (arg.startsWith("--e2e-jobs=")) heavyJobs = number("e2e-jobs");
-    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}; usage: test-run.ts [--jobs=N] [--e2e-jobs=N] [suite|file ...]`);
+    else if (arg.startsWith("--script=") && arg.length > 9) scripts.push(arg.slice(9));
+    else if (arg.startsWith("-")) throw new Error(`unknown option ${arg}; usage: test-run.ts [--jobs=N] [--e2e-jobs=N] [--script=NAME ...] [suite|file ...]`);
     else targets.push(arg);
   }
   const files = targets.length === 0
     ? suiteFiles(ALL_SUITES)
     : targets.flatMap((target) => (ALL_SUITES.includes(target) ? suiteFiles([target]) : [target]));
-  return { files, jobs, heavyJobs: Math.min(heavyJobs, jobs) };
+  return { files, jobs, heavyJobs: Math.min(heavyJobs, jobs), scripts };
 }
 
 async function main(): Promise<number> {
@@ -252,7 +277,8 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  console.log(`running ${parsed.files.length} test files, ${parsed.jobs} at once (end-to-end: ${parsed.heavyJobs})`);
+  const beside = parsed.scripts.length ? `; beside them: ${parsed.scripts.map((name) => `npm run ${name}`).join(", ")}` : "";
+  console.log(`running ${parsed.files.length} test files, ${parsed.jobs} at once (end-to-end: ${parsed.heavyJobs})${beside}`);
   const started = Date.now();
   const results = await runFiles({ ...parsed, lastTimes: readTimes(), env: testEnvironment(), onFile: (result) => console.log(fileLine(result)) });
   writeTimes(results);

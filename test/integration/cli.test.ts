@@ -1,9 +1,9 @@
 // The built CLI (`node dist/cli/main.js`) as a person would run it, on a private tmux server and
-// state dir: run, ls, logs (-n, -f), send, kill, attach, gc, help, exit codes, and what happens
-// when someone types into or closes a job's window by hand.
+// state dir: help, exit codes, run, ls, logs (-n, -f). Typing into a job is in cli-input.test.ts,
+// kill, attach and gc in cli-kill.test.ts (files the test runner can run side by side).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { eventually } from "../helpers/tmux-sandbox.js";
@@ -23,10 +23,6 @@ async function untilOutput(id: string, text: string, timeoutMs = 10_000): Promis
     const lines = await logLines(id);
     return lines.some((line) => line.includes(text)) ? lines : undefined;
   }, timeoutMs, `"${text}" in the output of ${id}`);
-}
-
-function windowIds(): string[] {
-  return box.sandbox().tmux("list-windows", "-a", "-F", "#{window_id}").split("\n").filter(Boolean);
 }
 
 describe("help, version and usage errors", () => {
@@ -151,168 +147,5 @@ describe("logs", () => {
     const result = await cli("logs", "zzzzzzzz");
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no job has the id or name "zzzzzzzz"/);
-  });
-});
-
-describe("typing into a job", () => {
-  const echoLoop = `while IFS= read -r line; do echo "got:$line"; done`;
-
-  test("send types text and Enter; --no-enter waits for more; the echo shows in the output", async () => {
-    const id = await runJob(echoLoop);
-    await untilStatus(id, "running");
-    await ok("send", id, "hello", "world");
-    await untilOutput(id, "got:hello world");
-    await ok("send", id, "--no-enter", "abc");
-    await ok("send", id, "def");
-    const lines = await untilOutput(id, "got:abcdef");
-    assert.ok(lines.includes("hello world"), "the terminal echoed the typed line");
-    assert.ok(!lines.includes("got:abc"), "no Enter after --no-enter");
-
-    await ok("send", id, "--key", "C-c");
-    const done = await untilStatus(id, "cancelled");
-    assert.equal(done.error, "interrupted with Ctrl-C in its tmux window");
-    assert.equal(done.exitCode, 130);
-
-    const late = await cli("send", id, "too late");
-    assert.equal(late.code, 1, "a finished job takes no input");
-    assert.match(late.stderr, /only a running job takes input/);
-  });
-
-  test("send without text or keys is a usage error; to an unknown id it fails", async () => {
-    assert.equal((await cli("send", "zzzzzzzz")).code, 2);
-    assert.equal((await cli("send", "zzzzzzzz", "hi")).code, 1);
-  });
-
-  test("text typed with tmux send-keys by hand shows in the job's output", async () => {
-    const id = await runJob(echoLoop);
-    const { paneId } = await untilStatus(id, "running");
-    assert.ok(paneId);
-    box.sandbox().tmux("send-keys", "-t", paneId, "-l", "typed by hand");
-    box.sandbox().tmux("send-keys", "-t", paneId, "Enter");
-    await untilOutput(id, "got:typed by hand");
-    await ok("kill", id);
-  });
-
-  test("closing a job's window by hand cancels the job with the reason", async () => {
-    const id = await runJob(echoLoop);
-    const { windowId } = await untilStatus(id, "running");
-    assert.ok(windowId);
-    box.sandbox().tmux("kill-window", "-t", windowId);
-    const done = await untilStatus(id, "cancelled");
-    assert.match(done.error ?? "", /window was closed/);
-    const attach = await cli("attach", id);
-    assert.equal(attach.code, 1, "attach says the window is gone");
-  });
-
-  // On a pty hangup the kernel signals only the session leader (the wrapper): it must pass the
-  // hang-up on, or a command that never reads the terminal would outlive its window.
-  test("closing the window of a job that never reads the terminal cancels it too", async () => {
-    const id = await runJob("sleep 300");
-    try {
-      const { windowId } = await untilStatus(id, "running");
-      assert.ok(windowId);
-      box.sandbox().tmux("kill-window", "-t", windowId);
-      const done = await untilStatus(id, "cancelled", 5000);
-      assert.match(done.error ?? "", /window was closed/);
-    } finally {
-      await cli("kill", id);
-    }
-  });
-});
-
-describe("kill", () => {
-  test("by id: one line per job, the job is cancelled and its window closed", async () => {
-    const id = await runJob("sleep 300", "--name", "sleeper");
-    const { windowId } = await untilStatus(id, "running");
-    const stdout = await ok("kill", id);
-    assert.match(stdout, new RegExp(`^${id} cancelled\\s+sleeper \\(\\d+ process`));
-    assert.equal(stdout.trim().split("\n").length, 1);
-    assert.equal((await view(id)).status, "cancelled");
-    assert.ok(!windowIds().includes(windowId ?? "?"));
-  });
-
-  test("by --tag: every running job with the tag, nothing else", async () => {
-    const a = await runJob("sleep 300", "--tag", "kill-grp");
-    const b = await runJob("sleep 300", "--tag", "kill-grp", "--tag", "x");
-    const other = await runJob("sleep 300", "--tag", "kill-other");
-    const stdout = await ok("kill", "--tag", "kill-grp");
-    const lines = stdout.trim().split("\n");
-    assert.equal(lines.length, 2, stdout);
-    assert.deepEqual(lines.map((line) => line.slice(0, 8)).sort(), [a, b].sort());
-    assert.equal((await view(a)).status, "cancelled");
-    assert.equal((await view(b)).status, "cancelled");
-    assert.equal((await view(other)).status, "running");
-    const again = await cli("kill", "--tag", "kill-grp");
-    assert.equal(again.code, 0);
-    assert.equal(again.stdout, "", "finished jobs are not killed twice by tag");
-    await ok("kill", "--tag", "kill-other", "--status", "running");
-    assert.equal((await view(other)).status, "cancelled");
-  });
-
-  test("an unknown id exits 1 and kills nothing", async () => {
-    const id = await runJob("sleep 300");
-    await untilStatus(id, "running");
-    const result = await cli("kill", id, "zzzzzzzz");
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /no job has the id or name "zzzzzzzz"/);
-    assert.equal(result.stdout, "");
-    assert.equal((await view(id)).status, "running");
-    await ok("kill", id);
-  });
-
-  test("no selector is refused with exit 2, and so are --status alone and ids mixed with --tag", async () => {
-    const id = await runJob("sleep 300");
-    await untilStatus(id, "running");
-    for (const args of [["kill"], ["kill", "--status", "running"], ["kill", id, "--tag", "x"]]) {
-      const result = await cli(...args);
-      assert.equal(result.code, 2, args.join(" "));
-      assert.match(result.stderr, /kill/);
-    }
-    assert.equal((await view(id)).status, "running");
-    await ok("kill", id);
-  });
-});
-
-describe("attach", () => {
-  test("without a terminal it prints the attach command; a gone window exits 1", async () => {
-    const id = await runJob("sleep 300");
-    const { windowId } = await untilStatus(id, "running");
-    const stdout = await ok("attach", id);
-    assert.equal(stdout, `tmux -L ${box.sandbox().socket} attach-session -t =opencode-bg:${windowId}\n`);
-    await ok("kill", id);
-    const gone = await cli("attach", id);
-    assert.equal(gone.code, 1);
-    assert.match(gone.stderr, /window is gone/);
-    assert.equal((await cli("attach", "zzzzzzzz")).code, 1);
-  });
-});
-
-describe("gc", () => {
-  test("removes old finished jobs (folder and dead window) and never running ones", async () => {
-    const finished = await runJob("echo bye");
-    const running = await runJob("sleep 300");
-    const { windowId } = await untilStatus(finished, "completed");
-    await untilStatus(running, "running");
-    assert.ok(windowIds().includes(windowId ?? "?"), "a finished job keeps its dead window until gc");
-    const folder = path.join(box.sandbox().stateDir, "jobs", finished);
-
-    assert.match(await ok("gc"), /nothing to remove/, "the default age (7d) keeps fresh jobs");
-    const dry = await ok("gc", "--older-than", "0s", "--dry-run");
-    assert.match(dry, new RegExp(`^would remove ${finished} completed`, "m"));
-    assert.doesNotMatch(dry, new RegExp(running));
-    assert.ok(existsSync(folder), "a dry run removes nothing");
-
-    const real = await ok("gc", "--older-than", "0s");
-    assert.match(real, new RegExp(`^removed ${finished} completed`, "m"));
-    assert.match(real, /freed \d+(\.\d)? (B|KB|MB)$/m);
-    assert.doesNotMatch(real, new RegExp(running));
-    assert.ok(!existsSync(folder));
-    assert.ok(!windowIds().includes(windowId ?? "?"), "the dead window was closed");
-    assert.ok(existsSync(path.join(box.sandbox().stateDir, "jobs", running)));
-    const listed = await jobs();
-    assert.ok(!listed.some((job) => job.id === finished));
-    assert.equal(listed.find((job) => job.id === running)?.status, "running");
-    assert.ok(listed.every((job) => job.status === "running" || job.status === "pending"), "every finished job went");
-    await ok("kill", running);
   });
 });
