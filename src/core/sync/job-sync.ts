@@ -6,7 +6,7 @@ import { repipePane } from "../../tmux/windows.js";
 import type { Finalizer } from "../end/finalizer.js";
 import { isProcessAlive, isSameProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
-import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, readJson } from "../job/job-files.js";
+import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJson } from "../job/job-files.js";
 import { serverRuns } from "../job/server-identity.js";
 import { START_TIMEOUT_MS, type Launcher } from "../launch/launcher.js";
 import type { Notifications } from "../notify/notifications.js";
@@ -119,6 +119,34 @@ export class JobSync {
       }
       await job.finalizing?.catch(() => undefined);
     }));
+  }
+
+  /**
+   * The watcher just became live. A manager's open does not wait for it (chokidar stats and
+   * watches every job file first: 40-100 ms of a 100-job open), so whatever changed between
+   * recovery's reads and now raised no event: look once at everything an event would have said.
+   */
+  async catchUp(): Promise<void> {
+    if (this.closed) return;
+    const { registry, config, restarter, inputWaits, observeOnly } = this.deps;
+    const present = new Set((await fs.readdir(jobsDir(config.stateDir), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory()).map((entry) => entry.name));
+    if (this.closed) return;
+    // Another instance's job made meanwhile, and folders deleted meanwhile.
+    for (const id of present) if (!registry.has(id)) void this.discover(id).catch(() => undefined);
+    for (const job of registry.all()) {
+      if (!present.has(job.id) && !job.detached) this.onFileEvent({ kind: "removed", jobId: job.id });
+    }
+    await Promise.all(registry.all().filter((job) => !job.detached).map(async (job) => {
+      // Restarted by another instance (restart.json), its watches changed, its alarm raised or cleared.
+      await restarter.onStateFile(job).catch(() => undefined);
+      if (job.loaded) await registry.watches.load(job.id, job.paths.dir).catch(() => undefined);
+      if (job.isActive) await inputWaits.fileChanged(job, !observeOnly).catch(() => undefined);
+      // New output of a job whose tail is loaded (an unloaded one reads it all when it loads).
+      if (job.loaded && job.isActive && !observeOnly) await job.tailer.read().catch(() => undefined);
+    }));
+    // Started, ended (exit.json, outcome.json) or its log writer failing meanwhile.
+    await this.refresh();
   }
 
   /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */

@@ -2,13 +2,16 @@
 // launcher can ask "has the watcher seen this folder go?" before the watcher even started.
 import path from "node:path";
 import type { FSWatcher } from "chokidar";
-import { watchJobFiles, type JobFileEvent } from "./state-watcher.js";
+import { startWatchingJobFiles, type JobFileEvent } from "./state-watcher.js";
 
 export class JobWatch {
   private watcher: FSWatcher | undefined;
 
-  async start(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void): Promise<void> {
-    this.watcher = await watchJobFiles(jobsDir, onEvent, onError);
+  /** Starts watching now; resolves once chokidar has reached every job file (see startWatchingJobFiles). */
+  start(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void): Promise<void> {
+    const { watcher, ready } = startWatchingJobFiles(jobsDir, onEvent, onError);
+    this.watcher = watcher;
+    return ready;
   }
 
   /** Resolves when the watcher reports `event` for `file`, or after `timeoutMs` (at once if not watching). */

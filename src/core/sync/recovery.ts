@@ -3,6 +3,7 @@
 // died are killed, and processes of this state dir without a folder become stray jobs.
 import { promises as fs } from "node:fs";
 import pLimit from "p-limit";
+import type { z } from "zod";
 import { TmuxError } from "../../tmux/errors.js";
 import { listPanes, type PaneRow } from "../../tmux/windows.js";
 import type { Finalizer } from "../end/finalizer.js";
@@ -12,7 +13,7 @@ import { OWNER_GONE_REASON } from "../end/outcome.js";
 import { isProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
 import { JOB_ID_PATTERN, windowNameFor } from "../job/ids.js";
-import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJson, type JobMeta, type JobStarted } from "../job/job-files.js";
+import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJsonSync, type JobMeta, type JobStarted } from "../job/job-files.js";
 import { serverRuns } from "../job/server-identity.js";
 import { START_TIMEOUT_MS } from "../launch/launcher.js";
 import { ensureLoaded } from "../output/job-output.js";
@@ -42,21 +43,18 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
   // Ends already on disk are decided before open() resolves: a caller's first read must not
   // see "running" for a job whose exit.json is there (it did, 7/20 first reads, before).
   const ending: Promise<void>[] = [];
-  // Jobs in parallel, each job's independent reads together: one after the other, 100 jobs took
-  // ~230 ms of a fresh manager's open (seven small reads each, plus the running ones' log tails).
+  // Jobs in parallel, each job's independent reads together, its three small JSON files read
+  // synchronously: one after the other, 100 jobs took ~230 ms of a fresh manager's open (seven
+  // small reads each, plus the running ones' log tails).
   const limit = pLimit(RECOVER_AT_ONCE);
   await Promise.all(ids.map((id) => limit(async () => {
     const paths = JobPaths.of(config.stateDir, id);
-    const [meta, outcome, started] = await Promise.all([
-      readJson(paths.meta, JobMetaSchema).catch(() => undefined),
-      readJson(paths.outcome, JobOutcomeSchema).catch(() => undefined),
-      readJson(paths.started, JobStartedSchema).catch(() => undefined),
-    ]);
-    // Another instance's new job can be discovered (a meta.json event) while we read: once is enough.
+    const meta = readOrUndefined(paths.meta, JobMetaSchema);
+    // Another instance's new job may be discovered (its meta.json event) before we get to it: once is enough.
     if (!meta || registry.has(id)) return;
     const job = registry.track(meta, paths);
-    job.outcome = outcome;
-    job.started = started;
+    job.outcome = readOrUndefined(paths.outcome, JobOutcomeSchema);
+    job.started = readOrUndefined(paths.started, JobStartedSchema);
     await Promise.all([removeLegacyEnvFile(paths), restarter.loadState(job)]);
     if (!job.isActive || (await sync.forgetIfRemoved(job))) return;
     const pane = job.started ? await paneOf(id, job.started) : undefined;
@@ -83,6 +81,15 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
   if (orphans.length > 0 && !observeOnly) await deps.killer.killAll(orphans.sort((a, b) => a.meta.createdAt - b.meta.createdAt), OWNER_GONE_REASON);
   // Failed jobs with restart: "on-failure" keep their schedule across OpenCode restarts.
   for (const job of registry.all()) restarter.onOutcome(job);
+}
+
+/** A job file read synchronously (job-files.ts readJsonSync); missing or invalid is undefined. */
+function readOrUndefined<T>(file: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    return readJsonSync(file, schema);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Each job's pane, listed on the job's own server and session, once per server. */

@@ -46,6 +46,16 @@ const TRAILING_OUTPUT_MS = 60;
 
 /** Watches `jobsDir/<id>/*` and calls back with typed events; resolves once the watch is live. */
 export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void = () => {}): Promise<FSWatcher> {
+  const { watcher, ready } = startWatchingJobFiles(jobsDir, onEvent, onError);
+  await ready;
+  return watcher;
+}
+
+/**
+ * The watch at once, and `ready`: resolves when chokidar has stat-ed and watched every job file
+ * (events for files it had not reached yet are not raised), rejects if it failed before.
+ */
+export function startWatchingJobFiles(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void = () => {}): { watcher: FSWatcher; ready: Promise<void> } {
   const watcher = watch(jobsDir, {
     ignoreInitial: true,
     depth: 1,
@@ -91,11 +101,11 @@ export async function watchJobFiles(jobsDir: string, onEvent: (event: JobFileEve
   watcher.on("change", (file) => route("change", file));
   watcher.on("unlink", (file) => route("unlink", file));
   watcher.on("unlinkDir", (file) => route("unlinkDir", file));
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     watcher.once("ready", () => resolve());
     watcher.once("error", reject);
   });
   // After start, a watch error (e.g. EMFILE) must never become an uncaught exception in OpenCode.
-  watcher.on("error", onError);
-  return watcher;
+  void ready.then(() => watcher.on("error", onError), () => watcher.on("error", onError));
+  return { watcher, ready };
 }
