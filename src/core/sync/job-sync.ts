@@ -142,8 +142,8 @@ export class JobSync {
       await restarter.onStateFile(job).catch(() => undefined);
       if (job.loaded) await registry.watches.load(job.id, job.paths.dir).catch(() => undefined);
       if (job.isActive) await inputWaits.fileChanged(job, !observeOnly).catch(() => undefined);
-      // New output of a job whose tail is loaded (an unloaded one reads it all when it loads).
-      if (job.loaded && job.isActive && !observeOnly) await job.tailer.read().catch(() => undefined);
+      // New output, as an "output" event reads it (a job this instance created meanwhile included).
+      if (job.isActive && !observeOnly) await job.tailer.read().catch(() => undefined);
     }));
     // Started, ended (exit.json, outcome.json) or its log writer failing meanwhile.
     await this.refresh();
