@@ -99,9 +99,8 @@ export class JobManager {
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
     const { finalizer, killer, restarter, sync } = this;
     await recoverJobs({ ...this.base, finalizer, killer, restarter, sync, inputWaits: this.inputWaits });
-    // The watch starts after recovery and open does not wait for it to be ready (with 100 jobs,
-    // 40-100 ms; run beside recovery, its ~1,000 stats held recovery's reads up): recovery read
-    // the truth, and the catch-up, once the watch is live, adds what changed since.
+    // Not awaited (100 jobs: 40-100 ms; beside recovery it held recovery's reads up): recovery
+    // read the truth, the catch-up adds what changed since, once the watch is live.
     const watching = this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
     void watching.then(() => sync.catchUp(), (error: unknown) => this.debug("watch failed", { error: String(error) })).catch(() => undefined);
     this.debug("opened", { instanceId: this.instanceId, observeOnly: this.observeOnly, jobs: this.registry.size });

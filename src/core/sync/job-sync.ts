@@ -135,7 +135,8 @@ export class JobSync {
     // Another instance's job made meanwhile, and folders deleted meanwhile.
     for (const id of present) if (!registry.has(id)) void this.discover(id).catch(() => undefined);
     for (const job of registry.all()) {
-      if (!present.has(job.id) && !job.detached) this.onFileEvent({ kind: "removed", jobId: job.id });
+      // Asked again: a create under way here may have made its folder since the listing.
+      if (!present.has(job.id) && !job.detached) void fs.access(job.paths.dir).catch(() => this.onFileEvent({ kind: "removed", jobId: job.id }));
     }
     await Promise.all(registry.all().filter((job) => !job.detached).map(async (job) => {
       // Restarted by another instance (restart.json), its watches changed, its alarm raised or cleared.
