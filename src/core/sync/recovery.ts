@@ -49,6 +49,7 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
   const limit = pLimit(RECOVER_AT_ONCE);
   await Promise.all(ids.map((id) => limit(async () => {
     const paths = JobPaths.of(config.stateDir, id);
+    sync.noteFolder(id, paths.dir);
     const meta = readOrUndefined(paths.meta, JobMetaSchema);
     // Another instance's new job may be discovered (its meta.json event) before we get to it: once is enough.
     if (!meta || registry.has(id)) return;
