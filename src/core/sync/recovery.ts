@@ -51,8 +51,7 @@ export async function recoverJobs(deps: RecoveryDeps): Promise<void> {
     const paths = JobPaths.of(config.stateDir, id);
     sync.noteFolder(id, paths.dir);
     const meta = readOrUndefined(paths.meta, JobMetaSchema);
-    // Another instance's new job may be discovered (its meta.json event) before we get to it: once is enough.
-    if (!meta || registry.has(id)) return;
+    if (!meta) return;
     const job = registry.track(meta, paths);
     job.outcome = readOrUndefined(paths.outcome, JobOutcomeSchema);
     job.started = readOrUndefined(paths.started, JobStartedSchema);
