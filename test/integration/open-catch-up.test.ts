@@ -40,3 +40,15 @@ test("a job that ends and one that starts right after a manager opens are both s
   await eventually(() => fresh.get(running.id).status === "cancelled", 10_000, "the killed job to be shown cancelled");
   await creator.kill({ ids: [started.id] });
 });
+
+test("a finished job restarted by another instance right after a manager opens is shown running by it", async () => {
+  const creator = await sandbox.open();
+  const job = await creator.create({ command: "sleep 600", name: "back-again" });
+  await creator.waitForStatus(job.id, ["running"], 10_000);
+  await creator.kill({ ids: [job.id] });
+  const fresh = await sandbox.open({ observeOnly: true });
+  assert.equal(fresh.get(job.id).status, "cancelled");
+  await creator.restart(job.id);
+  await eventually(() => fresh.get(job.id).status === "running", 10_000, "the restarted job to be shown running");
+  await creator.kill({ ids: [job.id] });
+});
