@@ -130,14 +130,14 @@ export class JobSync {
    * (atomic writes rename) or removed there changes, so the catch-up can skip folders left alone.
    */
   noteFolder(jobId: string, dir: string): void {
-    const mtimeMs = statSync(dir, { throwIfNoEntry: false })?.mtimeMs;
+    const mtimeMs = folderMtime(dir);
     if (mtimeMs !== undefined) this.folderSeen.set(jobId, { mtimeMs, at: Date.now() });
   }
 
   /** Whether the job's folder may have changed since noteFolder (unknown: yes). */
   private folderChanged(job: Job): boolean {
     const seen = this.folderSeen.get(job.id);
-    const mtimeMs = statSync(job.paths.dir, { throwIfNoEntry: false })?.mtimeMs;
+    const mtimeMs = folderMtime(job.paths.dir);
     // File times tick coarsely (a jiffy): a change just after the note can keep the same mtime.
     return !seen || mtimeMs !== seen.mtimeMs || seen.at - seen.mtimeMs < SAME_TICK_MS;
   }
@@ -245,6 +245,14 @@ export class JobSync {
     job.outcome = { status: "failed", endedAt: Date.now(), error: "could not start: its job folder was removed" };
     this.deps.registry.emitStatus(job);
     return true;
+  }
+}
+
+function folderMtime(dir: string): number | undefined {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return undefined; // gone: the catch-up's listing says so
   }
 }
 
