@@ -102,7 +102,7 @@ export class JobManager {
     // Not awaited (100 jobs: 40-100 ms; beside recovery it held recovery's reads up): recovery
     // read the truth, the catch-up adds what changed since, once the watch is live.
     const watching = this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
-    void watching.then(() => sync.catchUp(), (error: unknown) => this.debug("watch failed", { error: String(error) })).catch(() => undefined);
+    void watching.then(() => this.watch.watchMissed().then(() => sync.catchUp()), (error: unknown) => this.debug("watch failed", { error: String(error) })).catch(() => undefined);
     this.debug("opened", { instanceId: this.instanceId, observeOnly: this.observeOnly, jobs: this.registry.size });
     this.livenessTimer = setInterval(() => this.sync.checkLiveness(), this.config.livenessIntervalMs);
     this.livenessTimer.unref();
