@@ -97,9 +97,12 @@ export class JobManager {
   private async start(): Promise<void> {
     const root = jobsDir(this.config.stateDir);
     await fs.mkdir(root, { recursive: true, mode: 0o700 });
-    await this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
     const { finalizer, killer, restarter, sync } = this;
     await recoverJobs({ ...this.base, finalizer, killer, restarter, sync, inputWaits: this.inputWaits });
+    // Not awaited (100 jobs: 40-100 ms; beside recovery it held recovery's reads up): recovery
+    // read the truth, the catch-up adds what changed since, once the watch is live.
+    const watching = this.watch.start(root, (event) => this.sync.onFileEvent(event), (error) => this.debug("watch error", { error: String(error) }));
+    void watching.then(() => this.watch.watchMissed().then(() => sync.catchUp()), (error: unknown) => this.debug("watch failed", { error: String(error) })).catch(() => undefined);
     this.debug("opened", { instanceId: this.instanceId, observeOnly: this.observeOnly, jobs: this.registry.size });
     this.livenessTimer = setInterval(() => this.sync.checkLiveness(), this.config.livenessIntervalMs);
     this.livenessTimer.unref();

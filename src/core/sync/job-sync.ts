@@ -1,12 +1,12 @@
 // Keeping every tracked job up to date with what the files (and, as a fallback, the processes)
 // say, whichever instance changed them: file events from the watcher, a liveness check on a
 // timer for ends that leave no file, and a refresh before each read.
-import { promises as fs } from "node:fs";
+import { promises as fs, statSync } from "node:fs";
 import { repipePane } from "../../tmux/windows.js";
 import type { Finalizer } from "../end/finalizer.js";
 import { isProcessAlive, isSameProcessAlive } from "../procfs.js";
 import type { Job } from "../job/job.js";
-import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, readJson } from "../job/job-files.js";
+import { JobMetaSchema, JobOutcomeSchema, JobPaths, JobStartedSchema, jobsDir, readJson } from "../job/job-files.js";
 import { serverRuns } from "../job/server-identity.js";
 import { START_TIMEOUT_MS, type Launcher } from "../launch/launcher.js";
 import type { Notifications } from "../notify/notifications.js";
@@ -29,6 +29,8 @@ export interface JobSyncDeps extends CoreBase {
 
 export class JobSync {
   private closed = false;
+  /** Job folders' mtimes when recovery read them (noteFolder), until the catch-up. */
+  private readonly folderSeen = new Map<string, { mtimeMs: number; at: number }>();
 
   constructor(private readonly deps: JobSyncDeps) {}
 
@@ -108,17 +110,70 @@ export class JobSync {
    * and finalisations under way are awaited. File events do the same, but they can lag behind.
    */
   async refresh(): Promise<void> {
-    const { registry, finalizer, runs } = this.deps;
-    await Promise.all(registry.all().map(async (job) => {
-      if (job.isActive && !job.finalizing && !job.restarting) {
-        if (!job.started) await this.loadStarted(job);
-        const outcome = runs.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
-        if (outcome) finalizer.adoptOutcome(job, outcome);
-        else if (job.started && (await finalizer.hasCurrentExit(job))) await finalizer.finalize(job).catch(() => undefined);
-        else if (job.started) await this.checkLogWriter(job);
-      }
-      await job.finalizing?.catch(() => undefined);
+    await Promise.all(this.deps.registry.all().map((job) => this.refreshJob(job)));
+  }
+
+  private async refreshJob(job: Job): Promise<void> {
+    const { finalizer, runs } = this.deps;
+    if (job.isActive && !job.finalizing && !job.restarting) {
+      if (!job.started) await this.loadStarted(job);
+      const outcome = runs.current(job, await readJson(job.paths.outcome, JobOutcomeSchema).catch(() => undefined));
+      if (outcome) finalizer.adoptOutcome(job, outcome);
+      else if (job.started && (await finalizer.hasCurrentExit(job))) await finalizer.finalize(job).catch(() => undefined);
+      else if (job.started) await this.checkLogWriter(job);
+    }
+    await job.finalizing?.catch(() => undefined);
+  }
+
+  /**
+   * Recovery is about to read the job's folder: its mtime now, which every file made, replaced
+   * (atomic writes rename) or removed there changes, so the catch-up can skip folders left alone.
+   */
+  noteFolder(jobId: string, dir: string): void {
+    const mtimeMs = folderMtime(dir);
+    if (mtimeMs !== undefined) this.folderSeen.set(jobId, { mtimeMs, at: Date.now() });
+  }
+
+  /** Whether the job's folder may have changed since noteFolder (unknown: yes). */
+  private folderChanged(job: Job): boolean {
+    const seen = this.folderSeen.get(job.id);
+    const mtimeMs = folderMtime(job.paths.dir);
+    // File times tick coarsely (a jiffy): a change just after the note can keep the same mtime.
+    return !seen || mtimeMs !== seen.mtimeMs || seen.at - seen.mtimeMs < SAME_TICK_MS;
+  }
+
+  /**
+   * The watcher just became live. A manager's open does not wait for it (chokidar stats and
+   * watches every job file first: 40-100 ms of a 100-job open), so whatever changed between
+   * recovery's reads and now raised no event: look once at everything an event would have said.
+   */
+  async catchUp(): Promise<void> {
+    if (this.closed) return;
+    const { registry, config, restarter, inputWaits, observeOnly } = this.deps;
+    const present = new Set((await fs.readdir(jobsDir(config.stateDir), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory()).map((entry) => entry.name));
+    if (this.closed) return;
+    // Another instance's job made meanwhile, and folders deleted meanwhile.
+    for (const id of present) if (!registry.has(id)) void this.discover(id).catch(() => undefined);
+    for (const job of registry.all()) {
+      // Asked again: a create under way here may have made its folder since the listing.
+      if (!present.has(job.id) && !job.detached) void fs.access(job.paths.dir).catch(() => this.onFileEvent({ kind: "removed", jobId: job.id }));
+    }
+    await Promise.all(registry.all().filter((job) => !job.detached).map(async (job) => {
+      // New output, as an "output" event reads it (a job this instance created meanwhile included).
+      // Appending to the log leaves the folder's mtime alone, so this is asked of every active job.
+      if (job.isActive && !observeOnly) await job.tailer.read().catch(() => undefined);
+      // Each of these changes the folder: only folders changed since recovery read them (the
+      // rest is ~500 reads for 100 jobs, beside whatever the caller does right after open).
+      if (!this.folderChanged(job)) return;
+      // Restarted by another instance (restart.json), its watches changed, its alarm raised or cleared.
+      await restarter.onStateFile(job).catch(() => undefined);
+      if (job.loaded) await registry.watches.load(job.id, job.paths.dir).catch(() => undefined);
+      if (job.isActive) await inputWaits.fileChanged(job, !observeOnly).catch(() => undefined);
+      // Started, ended (exit.json, outcome.json) or its log writer failing meanwhile.
+      await this.refreshJob(job);
     }));
+    this.folderSeen.clear();
   }
 
   /** Cheap fallback for ends that leave no exit.json (wrapper SIGKILLed, tmux server killed). */
@@ -192,6 +247,17 @@ export class JobSync {
     return true;
   }
 }
+
+function folderMtime(dir: string): number | undefined {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return undefined; // gone: the catch-up's listing says so
+  }
+}
+
+/** How long after a folder's last change its mtime may still not show the next one (file times tick per jiffy, <= 10 ms). */
+const SAME_TICK_MS = 100;
 
 /** The error of a job whose folder was made but whose window never started. */
 export const NEVER_STARTED = "it never started: the OpenCode creating it exited first";
