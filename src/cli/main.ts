@@ -90,4 +90,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Everything a command does is done when main returns (the manager closed, the job's environment
+// handed over, output written: stdout and stderr are synchronous on Linux). Exit then, rather
+// than when the last handle closes: chokidar 5 can leak the fs.watch of a folder it was still
+// setting up when it closed, which kept `run` alive 2-5 times in 30 on a busy machine.
+process.exit(await main(process.argv.slice(2)));

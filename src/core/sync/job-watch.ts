@@ -5,15 +5,21 @@ import path from "node:path";
 import type { FSWatcher } from "chokidar";
 import { startWatchingJobFiles, type JobFileEvent } from "./state-watcher.js";
 
+/** Longest a close waits for the watch to finish setting up (100 jobs: 40-100 ms). */
+const CLOSE_WAIT_MS = 3000;
+
 export class JobWatch {
   private watcher: FSWatcher | undefined;
   private jobsDir: string | undefined;
+  private ready: Promise<void> | undefined;
+  private closed = false;
 
   /** Starts watching now; resolves once chokidar has reached every job file (see startWatchingJobFiles). */
   start(jobsDir: string, onEvent: (event: JobFileEvent) => void, onError: (error: unknown) => void): Promise<void> {
     const { watcher, ready } = startWatchingJobFiles(jobsDir, onEvent, onError);
     this.watcher = watcher;
     this.jobsDir = jobsDir;
+    this.ready = ready;
     return ready;
   }
 
@@ -26,8 +32,12 @@ export class JobWatch {
   async watchMissed(): Promise<void> {
     const { watcher, jobsDir } = this;
     if (!watcher || !jobsDir) return;
+    if (this.closed) return;
     const watched = new Set(watcher.getWatched()[path.resolve(jobsDir)] ?? []);
-    for (const entry of await readdir(jobsDir, { withFileTypes: true })) {
+    const entries = await readdir(jobsDir, { withFileTypes: true });
+    // A watch added after close() would never be closed, and keep a short-lived process alive.
+    if (this.closed) return;
+    for (const entry of entries) {
       if (entry.isDirectory() && !entry.name.startsWith(".") && !watched.has(entry.name)) watcher.add(path.join(jobsDir, entry.name), undefined, true);
     }
   }
@@ -51,6 +61,16 @@ export class JobWatch {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // chokidar 5 leaks the fs.watch of a folder it is still setting up when it closes (the
+    // handle keeps a short-lived process such as the CLI alive): close once it is set up.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      timer.unref?.();
+    });
+    await Promise.race([this.ready?.catch(() => undefined), bound]);
+    clearTimeout(timer);
     await this.watcher?.close();
   }
 }
