@@ -87,8 +87,11 @@ describe("bulk kill", () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // a later clock tick than the pane's
     const job = await manager.create({ command: "sleep 318", name: "terminal shared", scope: "global" });
     const panePid = await eventually(() => manager.get(job.id).pid, 10_000, "the pane's pid");
-    const tty = readlinkSync(`/proc/${panePid}/fd/0`);
-    assert.match(tty, /^\/dev\/pts\/[0-9]+$/);
+    // Right after tmux forked it, the pane's process may still have tmux's /dev/null as stdin.
+    const tty = await eventually(() => {
+      const target = readlinkSync(`/proc/${panePid}/fd/0`);
+      return /^\/dev\/pts\/[0-9]+$/.test(target) ? target : undefined;
+    }, 10_000, "the pane's terminal on its stdin");
     await fs.writeFile(ttyFile, tty);
     await eventually(() => readdirSync(`/proc/${innocent.pid}/fd`).some((fd) => readlinkSync(`/proc/${innocent.pid}/fd/${fd}`) === tty), 10_000, "the innocent to hold the pane's terminal");
     const [report] = await manager.kill({ ids: [job.id] });
