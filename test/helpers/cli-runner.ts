@@ -41,6 +41,10 @@ export interface CliRunner {
   jobs(...args: string[]): Promise<JobView[]>;
   view(id: string): Promise<JobView>;
   untilStatus(id: string, status: JobView["status"], timeoutMs?: number): Promise<JobView>;
+  /** `logs` of a job as lines (options before the id, e.g. "-n", "5"). */
+  logLines(id: string, ...options: string[]): Promise<string[]>;
+  /** The job's log lines once one of them contains `text`. */
+  untilOutput(id: string, text: string, timeoutMs?: number): Promise<string[]>;
   /** Kills every CLI process still running (in `after`). */
   stopAll(): void;
 }
@@ -79,10 +83,17 @@ export function cliRunner(settings: () => { env: NodeJS.ProcessEnv; cwd: string 
     assert.ok(found, `job ${id} is not listed`);
     return found;
   };
+  const logLines = async (id: string, ...options: string[]) => (await ok("logs", ...options, id)).split("\n").slice(0, -1);
   return {
     start,
     cli,
     ok,
+    logLines,
+    untilOutput: (id, text, timeoutMs = 10_000) =>
+      eventually(async () => {
+        const lines = await logLines(id);
+        return lines.some((line) => line.includes(text)) ? lines : undefined;
+      }, timeoutMs, `"${text}" in the output of ${id}`),
     async runJob(command, ...options) {
       const stdout = await ok("run", ...options, "--", command);
       const id = /^id: ([0-9a-z]{8})$/m.exec(stdout)?.[1];

@@ -2,22 +2,10 @@
 // with send, by hand with tmux send-keys, and closing a job's window by hand.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { eventually } from "../helpers/tmux-sandbox.js";
 import { useCliSandbox } from "../helpers/cli-runner.js";
 
 const box = useCliSandbox("obg-cli-input", { before, after });
-const { cli, ok, runJob, untilStatus } = box;
-
-async function logLines(id: string, ...options: string[]): Promise<string[]> {
-  return (await ok("logs", ...options, id)).split("\n").slice(0, -1);
-}
-
-async function untilOutput(id: string, text: string, timeoutMs = 10_000): Promise<string[]> {
-  return eventually(async () => {
-    const lines = await logLines(id);
-    return lines.some((line) => line.includes(text)) ? lines : undefined;
-  }, timeoutMs, `"${text}" in the output of ${id}`);
-}
+const { cli, ok, runJob, untilStatus, untilOutput } = box;
 
 describe("typing into a job", () => {
   const echoLoop = `while IFS= read -r line; do echo "got:$line"; done`;

@@ -11,19 +11,8 @@ import { useCliSandbox } from "../helpers/cli-runner.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const box = useCliSandbox("obg-cli", { before, after });
-const { cli, ok, runJob, jobs, view, untilStatus } = box;
+const { cli, ok, runJob, jobs, view, untilStatus, logLines, untilOutput } = box;
 const startCli = box.start;
-
-async function logLines(id: string, ...options: string[]): Promise<string[]> {
-  return (await ok("logs", ...options, id)).split("\n").slice(0, -1);
-}
-
-async function untilOutput(id: string, text: string, timeoutMs = 10_000): Promise<string[]> {
-  return eventually(async () => {
-    const lines = await logLines(id);
-    return lines.some((line) => line.includes(text)) ? lines : undefined;
-  }, timeoutMs, `"${text}" in the output of ${id}`);
-}
 
 describe("help, version and usage errors", () => {
   test("--help lists every command and exits 0; each command has its own help", async () => {
