@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TmuxClient } from "./client.js";
 import { sessionTarget } from "./session.js";
+import { pokeServer } from "./server.js";
 import { TmuxError, TmuxNotFoundError, TmuxServerGoneError, TmuxTargetGoneError } from "./errors.js";
 
 /** The socket path of the client's server ("" when it cannot be asked). */
@@ -34,8 +35,11 @@ export const LAST_SCREEN_LINES = 500;
 const REFILL_WAIT_MS = 3000;
 
 // $1 lines, $2 log, $3 pane rows, $4 exit code. A short log is preceded by blank rows so that
-// its last line still sits just above the bottom row, where tmux writes "Pane is dead".
-const LAST_SCREEN_SCRIPT = 'n=$(tail -n "$1" -- "$2" 2>/dev/null | wc -l); while [ "$n" -lt "$3" ]; do echo; n=$((n+1)); done; tail -n "$1" -- "$2" 2>/dev/null; exit "$4"';
+// its last line still sits just above the bottom row, where tmux writes "Pane is dead". The pause
+// before exiting lets tmux draw the output first: it can mark the pane dead before it has read
+// the last of its output (then the attach showed only "Pane is dead", 2 of 2 once the CLI exited
+// at once), and it keeps the pane alive long enough to be seen alive (see showLastScreen).
+const LAST_SCREEN_SCRIPT = 'n=$(tail -n "$1" -- "$2" 2>/dev/null | wc -l); while [ "$n" -lt "$3" ]; do echo; n=$((n+1)); done; tail -n "$1" -- "$2" 2>/dev/null; sleep 0.1; exit "$4"';
 
 /**
  * Puts a finished job's last output back on its dead pane's screen. Why: when the process exits,
@@ -62,10 +66,23 @@ export async function showLastScreen(client: TmuxClient, spec: { paneId: string;
     // so it is closed here, in the same invocation, which tmux runs before it reads the new pty.
     ...(piped === "1" ? [["pipe-pane", "-t", spec.paneId]] : []),
   );
-  // Until `tail` has drawn and exited (the pane is dead again), so the attach sees the final screen.
+  // Until `tail` has drawn and exited, so the attach sees the final screen: alive first (right
+  // after respawn-pane, pane_dead can still read 1), then dead WITH its status: tmux marks the
+  // pane dead when its terminal closes and writes "Pane is dead (status N)" only once it reaped
+  // the process (a screen captured in between had the output but not the message). tmux 3.3a can
+  // miss that SIGCHLD: the server is sent one if the status stays empty.
+  let seenAlive = false;
+  let poked = false;
   for (const deadline = Date.now() + REFILL_WAIT_MS; Date.now() < deadline; await sleep(20)) {
-    const state = await client.run(["display-message", "-p", "-t", spec.paneId, "#{pane_dead}"]).catch(() => "1");
-    if (state.trim() === "1") break;
+    const state = await client.run(["display-message", "-p", "-t", spec.paneId, "#{pane_dead}|#{pane_dead_status}#{pane_dead_signal}|#{pid}"]).catch(() => undefined);
+    if (state === undefined) break; // the pane or its server went away
+    const [dead, status, serverPid] = state.trim().split("|");
+    if (dead !== "1") seenAlive = true;
+    else if (seenAlive && status) break;
+    else if (seenAlive && !poked) {
+      poked = true;
+      await pokeServer(Number(serverPid));
+    }
   }
   return true;
 }
