@@ -193,8 +193,10 @@ export class JobSync {
       } else if (Date.now() - job.meta.createdAt > START_TIMEOUT_MS && !isProcessAlive(job.meta.owner.pid)) {
         void finalizer.finish(job, { status: "failed", endedAt: Date.now(), error: NEVER_STARTED }).catch(() => undefined);
       } else if (!registry.ownsJob(job)) {
-        // Another instance's create whose folder went without a "removed" event reaching us.
-        void this.forgetIfRemoved(job).catch(() => undefined);
+        // Another instance's create whose start (started.json) or removal came without an event
+        // reaching us (e.g. between recovery and the watch going live at open: a TUI showed such a
+        // job "pending" for 60 s in 1 of ~10 full runs): look, at most every livenessIntervalMs.
+        void this.loadStarted(job).then(() => (job.started ? undefined : this.forgetIfRemoved(job))).catch(() => undefined);
       }
     }
   }
