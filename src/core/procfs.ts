@@ -169,8 +169,13 @@ export async function readEnvValues(pid: number, names: readonly string[]): Prom
     if (isVanished(error)) return {};
     throw error;
   }
+  return environValues(env, names);
+}
+
+/** The values of `names` in a NUL-separated environment block (absent names are left out). */
+export function environValues(environ: Buffer, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const entry of env.toString("utf8").split("\0")) {
+  for (const entry of environ.toString("utf8").split("\0")) {
     const eq = entry.indexOf("=");
     if (eq <= 0) continue;
     const name = entry.slice(0, eq);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describeProcess, readStartTime, type ProcessIdentity, type ProcessSummary } from "../procfs.js";
+import { describeProcess, environValues, readStartTime, type ProcessIdentity, type ProcessSummary } from "../procfs.js";
 import { JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE } from "../launch/wrapper.js";
 
 export interface MarkedProcess extends ProcessIdentity, ProcessSummary {
@@ -78,19 +78,10 @@ async function markedEnvironments(): Promise<Array<{ pid: number; env: Record<st
       throw error;
     }
     if (!environ.includes(needle)) continue;
-    marked.push({ pid, env: envValues(environ, [JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE]) });
+    marked.push({ pid, env: environValues(environ, [JOB_MARKER_VARIABLE, STATE_MARKER_VARIABLE]) });
   }
   return marked;
 }
 
 const VANISHED = new Set(["ENOENT", "ESRCH", "EACCES", "EPERM"]);
 
-/** The values of `names` in a NUL-separated environment block (absent names are left out). */
-function envValues(environ: Buffer, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of environ.toString("utf8").split("\0")) {
-    const eq = entry.indexOf("=");
-    if (eq > 0 && names.includes(entry.slice(0, eq))) out[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return out;
-}
