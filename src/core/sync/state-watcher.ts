@@ -1,6 +1,7 @@
 // One chokidar watcher over every job folder. It turns file events into the few things the
 // manager cares about: new output, an exit file, a new or finished job (possibly another
 // OpenCode's), a deleted log. No polling: inotify underneath.
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 
@@ -97,15 +98,70 @@ export function startWatchingJobFiles(jobsDir: string, onEvent: (event: JobFileE
     timer.unref();
     trailing.set(jobId, timer);
   };
+  const missed = gapFiller(watcher, jobsDir);
+  watcher.on("addDir", (dir) => missed.folderAppeared(dir));
   watcher.on("add", (file) => route("add", file));
   watcher.on("change", (file) => route("change", file));
   watcher.on("unlink", (file) => route("unlink", file));
   watcher.on("unlinkDir", (file) => route("unlinkDir", file));
+  const startedAt = Date.now();
   const ready = new Promise<void>((resolve, reject) => {
-    watcher.once("ready", () => resolve());
+    watcher.once("ready", () => {
+      resolve();
+      void missed.recentFolders(startedAt);
+    });
     watcher.once("error", reject);
   });
   // After start, a watch error (e.g. EMFILE) must never become an uncaught exception in OpenCode.
   void ready.then(() => watcher.on("error", onError), () => watcher.on("error", onError));
   return { watcher, ready };
 }
+
+/**
+ * When to look again at a folder chokidar just found (ms after it said so). chokidar lists a new
+ * folder and only then watches it: a file made in between raises no event and is never watched
+ * (an atomic write's rename included). A job's started.json and output.log come a few ms after
+ * its folder, so observers missed them: 5-9 of 100 folders in Node, 18 of 120 jobs stuck
+ * "pending" under OpenCode's Bun. Each look adds what chokidar has not: until its watch is set,
+ * the next look catches what the last one could not see yet.
+ */
+const LOOK_AGAIN_MS = [25, 250, 1000, 3000];
+
+/** Looks for job files chokidar missed and hands each to it, as it adds a file it finds new. */
+function gapFiller(watcher: FSWatcher, jobsDir: string) {
+  const look = async (dir: string) => {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    // An add after close would open the watcher again (and keep a short-lived process alive).
+    if (watcher.closed) return;
+    const watched = new Set(watcher.getWatched()[path.resolve(dir)] ?? []);
+    for (const name of names) {
+      // chokidar's own add: it stats and watches the file and emits "add" (internal: not initial).
+      if (ROUTED.has(name) && !watched.has(name)) watcher.add(path.join(dir, name), undefined, true);
+    }
+  };
+  const isJobFolder = (dir: string) => {
+    const [jobId, deeper] = path.relative(jobsDir, dir).split(path.sep);
+    return Boolean(jobId) && !jobId!.startsWith(".") && deeper === undefined;
+  };
+  return {
+    folderAppeared(dir: string): void {
+      if (!isJobFolder(dir)) return;
+      // Unref'd, and a look after close does nothing.
+      for (const delay of LOOK_AGAIN_MS) setTimeout(() => void look(dir).catch(() => undefined), delay).unref();
+    },
+    /** The folders of the first scan raised no "addDir": those changed since the watch started get one look. */
+    async recentFolders(since: number): Promise<void> {
+      const entries = await readdir(jobsDir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (watcher.closed) return;
+        if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+        const dir = path.join(jobsDir, entry.name);
+        const changed = await stat(dir).then((stats) => stats.mtimeMs >= since - SAME_TICK_MARGIN_MS, () => false);
+        if (changed) await look(dir).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** A folder's mtime can lag the clock by a tick (<= 10 ms): compare with a margin. */
+const SAME_TICK_MARGIN_MS = 100;
