@@ -88,9 +88,12 @@ test("carriage-return redraws resolve alike, and a marker after a redraw still n
   assert.deepEqual(seen.notes.map((note) => note.split(":").slice(1).join(":")), ["marker:after redraw"]);
 });
 
-test("a marker joined by a backspace or hidden by colour codes is decoded like any other line", async () => {
-  const seen = await same([`${plain(1, 5)}OPENCODE_NOTIFX\bY: joined\r\n\u001b[1mOPENCODE_NOTIFY:\u001b[0m bold\r\n${plain(8, 20)}`]);
-  assert.deepEqual(seen.notes.map((note) => note.split(":").slice(1).join(":")), ["marker:joined", "marker:bold"]);
+test("a marker joined by a backspace or split by colour codes among coloured lines still notifies", async () => {
+  const coloured = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `\u001b[3${i % 8}mcoloured ${from + i}\u001b[0m \u001b]8;;http://x\u0007link\u001b]8;;\u0007\r\n`).join("");
+  const text = `${coloured(1, 100)}OPENCODE_NOTIFX\bY: joined\r\n\u001b[1mOPENCODE_NOTIFY:\u001b[0m bold\r\nOPENCODE_\u001b[0mNOTIFY: split\r\n${coloured(104, 300)}`;
+  const seen = await same([text]);
+  assert.deepEqual(seen.notes.map((note) => note.split(":").slice(1).join(":")), ["marker:joined", "marker:bold", "marker:split"]);
+  assert.equal(seen.lines.at(-1), "300:coloured 300 link");
 });
 
 test("the wrapper's exit marker at the end flushes the unterminated last line", async () => {
@@ -139,7 +142,7 @@ test("random pieces of text, escapes, markers and controls, cut anywhere, give t
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed % n;
   };
-  const parts = ["plain text ", "a", "\r\n", "\n", "\r", "\t", "\b", "\u0007", "\u001b[31m", "\u001b]0;title\u0007", "\u001b", "OPENCODE_NOTIFY: m", "OPENCODE_NOTIFY:", "é", "😀", "\u009b", `${EXIT_MARKER_PREFIX}7\u0007`, "x".repeat(300)];
+  const parts = ["plain text ", "a", "\r\n", "\n", "\r", "\t", "\b", "\u0007", "\u001b[31m", "\u001b]0;title\u0007", "\u001b", "OPENCODE_NOTIFY: m", "OPENCODE_NOTIFY:", "OPENCODE_\u001b[0mNOTIFY: q", "OPENCODE_NOTIFX\bY: b", "é", "😀", "\u009b", `${EXIT_MARKER_PREFIX}7\u0007`, "x".repeat(300)];
   for (let round = 0; round < 40; round++) {
     const text = Buffer.from(Array.from({ length: 400 }, () => parts[random(parts.length)]).join(""));
     const cuts = [...new Set(Array.from({ length: 1 + random(6) }, () => random(text.length)))].sort((a, b) => a - b);
@@ -148,10 +151,35 @@ test("random pieces of text, escapes, markers and controls, cut anywhere, give t
   }
 });
 
-test("scanLines: plain lines have no marker, escape, control but tab and CR, or C1 lead byte", () => {
-  const text = Buffer.from("ok line\r\nwith\ttab\r\nOPENCODE_NOTIFY: m\n\u001b[1mbold\nbell\u0007\nµ sign\nlong long line\npartial");
+test("scanLines: a line is plain unless it has the marker's bytes in order, the exit marker, or too many bytes", () => {
+  const text = Buffer.from(
+    [
+      "ok line\r",
+      "with\ttab",
+      "OPENCODE_NOTIFY: m",
+      "\u001b[1mbold",
+      "bell\u0007",
+      "µ sign",
+      "O P E N C O D E _ N O T I F Y :",
+      "OPENCODE_NOTIFY",
+      `${EXIT_MARKER_PREFIX}0\u0007`,
+      "a long long long line",
+      "partial",
+    ].join("\n"),
+  );
   const seen: string[] = [];
-  const rest = scanLines(text, 0, text.length, 9, (start, end, isPlain) => seen.push(`${isPlain ? "plain" : "other"}:${text.subarray(start, end).toString().trimEnd()}`));
-  assert.deepEqual(seen, ["plain:ok line", "plain:with\ttab", "other:OPENCODE_NOTIFY: m", "other:\u001b[1mbold", "other:bell\u0007", "other:µ sign", "other:long long line"]);
+  const rest = scanLines(text, 0, text.length, 16, (start, end, isPlain) => seen.push(`${isPlain ? "plain" : "other"}:${JSON.stringify(text.subarray(start, end - 1).toString())}`));
+  assert.deepEqual(seen, [
+    'plain:"ok line\\r"',
+    'plain:"with\\ttab"',
+    'other:"OPENCODE_NOTIFY: m"',
+    'plain:"\\u001b[1mbold"',
+    'plain:"bell\\u0007"',
+    'plain:"µ sign"',
+    'other:"O P E N C O D E _ N O T I F Y :"',
+    'plain:"OPENCODE_NOTIFY"',
+    'other:"\\u001b]777;opencode-bg-exit;0\\u0007"',
+    'other:"a long long long line"',
+  ]);
   assert.equal(text.subarray(rest).toString(), "partial");
 });

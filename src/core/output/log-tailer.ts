@@ -33,8 +33,8 @@ export interface TailerOptions {
   detect?: LineDetector;
   /**
    * Whether something needs every line decoded as it is read (an onLine listener, a detector
-   * that looks beyond markers). Asked per chunk; default yes. When not, plain lines (no marker,
-   * no escape) stay raw bytes until the ring is read, and only the ring's worth is ever decoded.
+   * that looks beyond markers). Asked per chunk; default yes. When not, plain lines (see
+   * plain-lines.ts) stay raw bytes until the ring is read, and only the ring's worth is ever decoded.
    */
   everyLine?: () => boolean;
 }
