@@ -137,3 +137,18 @@ test("rejects bad options", () => {
   assert.throws(() => new LineRing({ maxChars: 1.5 }), RangeError);
   assert.throws(() => new LineRing({ startAt: 0 }), RangeError);
 });
+
+test("skip counts lines it does not keep: what was kept goes, numbering continues after them", () => {
+  const ring = new LineRing({ maxLines: 3 });
+  ring.push("a");
+  ring.push("b");
+  ring.skip(0);
+  assert.equal(ring.last, 2);
+  ring.skip(5);
+  assert.equal(ring.last, 7);
+  assert.equal(ring.length, 0);
+  assert.equal(ring.size, 0);
+  assert.deepEqual(ring.since(1), { lines: [], next: 8, dropped: true });
+  assert.equal(ring.push("c"), 8);
+  assert.deepEqual(ring.tail(5), [{ no: 8, text: "c" }]);
+});

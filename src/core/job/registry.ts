@@ -123,6 +123,9 @@ export class JobRegistry {
         },
       },
       detect: (line, context) => this.watches.detect(meta.id, line, context, paths.dir),
+      // Every line only for a line listener (waits, output arrival) or a watch / readiness
+      // pattern; markers alone are found in the raw bytes.
+      everyLine: () => this.events.listenerCount("line") > 0 || this.watches.needsEveryLine(meta.id),
     });
     const job = new Job(meta, paths, tailer);
     // Watches before the log is first read: the cursor must be read right before the resume (a

@@ -111,6 +111,12 @@ export class JobWatches {
     this.states.delete(jobId);
   }
 
+  /** Whether `detect` may find more than markers in a job's new lines: a watch, or a readiness pattern not seen yet. */
+  needsEveryLine(jobId: string): boolean {
+    const state = this.states.get(jobId);
+    return state !== undefined && (state.compiled.length > 0 || (state.ready !== undefined && state.file.ready?.firedAt === undefined));
+  }
+
   /**
    * The event a line is, if any. `rescan`: the line is re-read by a take-over, so a readiness
    * counts only if it is the very line recorded as the job's readiness.

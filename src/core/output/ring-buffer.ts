@@ -56,6 +56,19 @@ export class LineRing {
     return this.last;
   }
 
+  /**
+   * Counts `count` newer lines without keeping them (a reader that skipped decoding lines nobody
+   * could see): everything kept is older than them and goes too; numbering continues after them.
+   */
+  skip(count: number): void {
+    if (count <= 0) return;
+    this.firstNo = this.last + count + 1;
+    this.slots = new Array<string>(Math.min(this.maxLines, 64));
+    this.head = 0;
+    this.count = 0;
+    this.chars = 0;
+  }
+
   /** The last n kept lines (fewer if fewer are kept), oldest first. */
   tail(n: number): NumberedLine[] {
     const take = Math.max(0, Math.min(Math.floor(n), this.count));
