@@ -103,3 +103,19 @@ describe("kill filters", () => {
     await eventually(() => !isProcessAlive(leftover), 3000, "the leftover to die");
   });
 });
+
+test("a kill right after create ends the job by SIGTERM: its command either never starts or gets the TERM", async () => {
+  const marks = await fs.mkdtemp(path.join(sandbox.stateDir, "marks-"));
+  for (let round = 0; round < 6; round++) {
+    const started = path.join(marks, `started-${round}`);
+    const termed = path.join(marks, `termed-${round}`);
+    // The command says it started and, on TERM, that it got it; `exec sleep` would not trap.
+    const command = `echo > '${started}'; trap "echo > '${termed}'; exit 0" TERM; sleep 300 & wait`;
+    const job = await manager.create({ command, name: `kill-at-once-${round}` });
+    const [report] = await manager.kill({ ids: [job.id] });
+    assert.equal(report?.status, "cancelled");
+    assert.equal(report?.forced, 0, `round ${round}: no process needed SIGKILL (${JSON.stringify(report)})`);
+    const ran = await fs.access(started).then(() => true, () => false);
+    if (ran) await eventually(() => fs.access(termed).then(() => true, () => false), 5000, `round ${round}: the started command's TERM handler`);
+  }
+});

@@ -71,6 +71,8 @@ export interface KillResult {
 
 /** After SIGKILL: how long to wait for the kernel to finish the processes off. */
 const FORCE_WAIT_MS = 1000;
+/** After the first TERMs: when to look once more for processes the first collect could not see yet. */
+const LOOK_AGAIN_MS = 50;
 /** Re-collect and SIGKILL at most this often, in case the job keeps forking. */
 const FORCE_ROUNDS = 3;
 
@@ -200,13 +202,23 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
   const forced = new Set<number>();
   const denied = new Set<number>();
 
+  const terminate = (targets: ProcessIdentity[]) => {
+    for (const target of targets) {
+      if (signalled.some((done) => done.pid === target.pid && done.startTime === target.startTime)) continue;
+      const outcome = signal(target, "SIGTERM");
+      if (outcome === "sent") signalled.push(target);
+      else if (outcome === "denied") denied.add(target.pid);
+    }
+  };
+  const graceEnds = Date.now() + graceMs;
   const initial = await collect();
-  for (const target of initial) {
-    const outcome = signal(target, "SIGTERM");
-    if (outcome === "sent") signalled.push(target);
-    else if (outcome === "denied") denied.add(target.pid);
-  }
-  await waitGone(signalled, graceMs, pollMs);
+  terminate(initial);
+  // A collect takes a while (tens of ms under load), and a job still starting forks meanwhile:
+  // a kill right after create found only the wrapper, whose command then never got a TERM, only
+  // the SIGKILL after the whole grace period. Whoever joined meanwhile gets its TERM too.
+  await waitGone(signalled, Math.min(LOOK_AGAIN_MS, graceMs), pollMs);
+  if (signalled.some(isSameProcessAlive)) terminate(await collect());
+  await waitGone(signalled, graceEnds - Date.now(), pollMs);
 
   // Re-collect rather than reuse `initial`: children forked meanwhile get caught, and a pid
   // that died and was reused by an unrelated process no longer matches, so it is spared.
