@@ -109,8 +109,8 @@ test("a kill right after create ends the job by SIGTERM: its command either neve
   for (let round = 0; round < 6; round++) {
     const started = path.join(marks, `started-${round}`);
     const termed = path.join(marks, `termed-${round}`);
-    // The command says it started and, on TERM, that it got it; `exec sleep` would not trap.
-    const command = `echo > '${started}'; trap "echo > '${termed}'; exit 0" TERM; sleep 300 & wait`;
+    // Once its TERM handler is set, the command says it started; `exec sleep` would not trap.
+    const command = `trap "echo > '${termed}'; exit 0" TERM; echo > '${started}'; sleep 300 & wait`;
     const job = await manager.create({ command, name: `kill-at-once-${round}` });
     const [report] = await manager.kill({ ids: [job.id] });
     assert.equal(report?.status, "cancelled");

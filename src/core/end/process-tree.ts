@@ -125,6 +125,10 @@ export async function collectJobMembers(options: CollectOptions): Promise<Proces
   const terminalCandidates: ProcessInfo[] = [];
   for (const p of live) {
     if (known.get(p.pid) === p.startTime || marked.has(p.pid)) members.add(p);
+    // The root itself, even before it made its session: tmux reports a new pane's pid as soon as
+    // it forked, and a kill right after create found the root still in tmux's session and group
+    // (tmux 3.2a: 5 kills in 80 signalled nothing and returned "running").
+    else if (p === verified) members.add(p);
     else if (verified && (p.pgrp === verified.pid || p.sid === verified.pid)) members.add(p);
     // Only a process born at or after the verified root can hold its terminal as one of the job's:
     // the job's processes descend from the root, and a child's start time is never below its
