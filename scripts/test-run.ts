@@ -29,6 +29,8 @@ export interface FileResult {
   passed: number;
   failed: number;
   seconds: number;
+  /** CPU seconds (user + system) of the file's process and every descendant it reaped; undefined if unknown. */
+  cpuSeconds?: number | undefined;
   /** The file's own report (spec reporter), and stderr. */
   output: string;
 }
@@ -86,15 +88,36 @@ export function testEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.P
   return env;
 }
 
-/** Runs `command`, collecting its stdout and stderr; `done` gets the exit code and the output; never rejects. */
-function runProcess<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv, done: (code: number, output: string) => T): Promise<T> {
+/**
+ * The command runs under `sh`, whose `times` then writes the CPU its waited-for children used (the
+ * command and every descendant reaped below it) to `cpuFile`: Node reports no children's rusage.
+ * The script is fixed text; the command and its arguments pass as positional arguments.
+ */
+const CPU_WRAPPER = 'out=$1; shift; "$@"; code=$?; times > "$out"; exit $code';
+
+/** User + system seconds of the children from `times` output (its second line), or undefined. */
+export function childCpuSeconds(times: string): number | undefined {
+  const line = times.split("\n")[1] ?? "";
+  const parts = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((match) => Number(match[1]) * 60 + Number(match[2]));
+  return parts.length === 2 ? parts[0]! + parts[1]! : undefined;
+}
+
+/** Runs `command`, collecting its stdout and stderr; `done` gets the exit code, the output and the CPU seconds; never rejects. */
+function runProcess<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cpuFile: string, done: (code: number, output: string, cpuSeconds: number | undefined) => T): Promise<T> {
   return new Promise((resolve) => {
     let output = "";
-    const child = spawn(command, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const cpu = () => {
+      try {
+        return childCpuSeconds(readFileSync(cpuFile, "utf8"));
+      } catch {
+        return undefined;
+      }
+    };
+    const child = spawn("sh", ["-c", CPU_WRAPPER, "sh", cpuFile, command, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
     child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
-    child.once("error", (error) => resolve(done(1, output + String(error))));
-    child.once("close", (code, signal) => resolve(done(code ?? (signal ? 1 : 0), output)));
+    child.once("error", (error) => resolve(done(1, output + String(error), undefined)));
+    child.once("close", (code, signal) => resolve(done(code ?? (signal ? 1 : 0), output, cpu())));
   });
 }
 
@@ -102,11 +125,11 @@ function runProcess<T>(command: string, args: readonly string[], env: NodeJS.Pro
  * `npm run NAME` (e.g. typecheck) beside the test files, one row "script" of the summary: a
  * type check needs no test's result and tests need no type check, so neither waits for the other.
  */
-export function runScript(name: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+export function runScript(name: string, env: NodeJS.ProcessEnv, tmp: string): Promise<FileResult> {
   const started = Date.now();
-  return runProcess("npm", ["run", name], env, (code, output) => {
+  return runProcess("npm", ["run", name], env, path.join(tmp, `npm-run-${name.replace(/[^\w.-]+/g, "_")}.cpu`), (code, output, cpuSeconds) => {
     const failed = code === 0 ? 0 : 1;
-    return { file: `npm run ${name}`, suite: SCRIPT_SUITE, tests: 1, passed: 1 - failed, failed, seconds: (Date.now() - started) / 1000, output };
+    return { file: `npm run ${name}`, suite: SCRIPT_SUITE, tests: 1, passed: 1 - failed, failed, seconds: (Date.now() - started) / 1000, cpuSeconds, output };
   });
 }
 
@@ -116,12 +139,12 @@ function runFile(file: string, env: NodeJS.ProcessEnv, tmp: string): Promise<Fil
   const args = ["--import", "tsx", "--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
     "--test-reporter=tap", `--test-reporter-destination=${tap}`, file];
   const started = Date.now();
-  return runProcess(process.execPath, args, env, (code, output) => {
+  return runProcess(process.execPath, args, env, `${tap}.cpu`, (code, output, cpuSeconds) => {
     const counts = existsSync(tap) ? tapCounts(readFileSync(tap, "utf8")) : undefined;
     // A runner that died without a summary, or exited non-zero with none failed, still fails the file.
     const failed = counts ? counts.failed + (code !== 0 && counts.failed === 0 ? 1 : 0) : 1;
     const passed = counts?.passed ?? 0;
-    return { file, suite: suiteOf(file), tests: passed + failed, passed, failed, seconds: (Date.now() - started) / 1000, output };
+    return { file, suite: suiteOf(file), tests: passed + failed, passed, failed, seconds: (Date.now() - started) / 1000, cpuSeconds, output };
   });
 }
 
@@ -146,7 +169,7 @@ export async function runFiles(options: RunOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   let running = 0;
   let heavyRunning = 0;
-  const scripts = (options.scripts ?? []).map((name) => runScript(name, options.env).then((result) => {
+  const scripts = (options.scripts ?? []).map((name) => runScript(name, options.env, tmp).then((result) => {
     results.push(result);
     options.onFile?.(result);
   }));
@@ -184,9 +207,12 @@ export async function runFiles(options: RunOptions): Promise<FileResult[]> {
   return results;
 }
 
+/** "12.3" CPU seconds, or "?" when unknown. */
+const cpuText = (result: FileResult) => (result.cpuSeconds === undefined ? "?" : result.cpuSeconds.toFixed(1));
+
 /** One line per finished file; a failed file's whole report follows its line. */
 export function fileLine(result: FileResult): string {
-  const head = `${result.failed ? "FAIL" : "ok  "} ${result.file}  ${result.passed}/${result.tests} passed  ${result.seconds.toFixed(1)} s`;
+  const head = `${result.failed ? "FAIL" : "ok  "} ${result.file}  ${result.passed}/${result.tests} passed  ${result.seconds.toFixed(1)} s  ${cpuText(result)} CPU-s`;
   return result.failed ? `${head}\n${result.output.trimEnd()}\n--- end of ${result.file}` : head;
 }
 
@@ -196,25 +222,34 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-/** Per suite: files, tests, passed, failed, seconds (summed file time); then the slowest files. */
+/**
+ * Per suite: files, tests, passed, failed, seconds (summed file time), CPU seconds; then the
+ * slowest files and the files that used the most CPU. A file's CPU counts its processes and every
+ * descendant they reaped, not a daemon such as a tmux server (it forks away from its client).
+ */
 export function summary(results: readonly FileResult[], wallSeconds: number, slowest = 10): string {
   const order = [...ALL_SUITES, SCRIPT_SUITE];
   const suites = [...new Set(results.map((r) => r.suite))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const sum = (list: readonly FileResult[], key: "tests" | "passed" | "failed" | "seconds") => list.reduce((total, r) => total + r[key], 0);
+  const sum = (list: readonly FileResult[], key: "tests" | "passed" | "failed" | "seconds" | "cpuSeconds") => list.reduce((total, r) => total + (r[key] ?? 0), 0);
   const row = (name: string, list: readonly FileResult[]) =>
-    [name, String(list.length), String(sum(list, "tests")), String(sum(list, "passed")), String(sum(list, "failed")), sum(list, "seconds").toFixed(1)];
+    [name, String(list.length), String(sum(list, "tests")), String(sum(list, "passed")), String(sum(list, "failed")), sum(list, "seconds").toFixed(1), sum(list, "cpuSeconds").toFixed(1)];
   const rows = suites.map((suite) => row(suite, results.filter((r) => r.suite === suite)));
   rows.push(row("all", results));
   const slow = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, slowest);
+  const hungry = [...results].sort((a, b) => (b.cpuSeconds ?? 0) - (a.cpuSeconds ?? 0)).slice(0, slowest);
+  const line = (r: FileResult) => `  ${r.seconds.toFixed(1).padStart(6)} s  ${cpuText(r).padStart(6)} CPU-s  ${r.file}`;
   const failedFiles = results.filter((r) => r.failed > 0).map((r) => `  ${r.file} (${r.failed} failed)`);
   return [
-    table(["suite", "files", "tests", "passed", "failed", "file s"], rows),
+    table(["suite", "files", "tests", "passed", "failed", "file s", "CPU s"], rows),
     "",
     `slowest ${slow.length} files:`,
-    ...slow.map((r) => `  ${r.seconds.toFixed(1).padStart(6)} s  ${r.file}`),
+    ...slow.map(line),
+    "",
+    `most CPU ${hungry.length} files:`,
+    ...hungry.map(line),
     ...(failedFiles.length ? ["", "failed files:", ...failedFiles] : []),
     "",
-    `${sum(results, "passed")} passed, ${sum(results, "failed")} failed in ${results.length} files, ${wallSeconds.toFixed(0)} s wall time`,
+    `${sum(results, "passed")} passed, ${sum(results, "failed")} failed in ${results.length} files, ${wallSeconds.toFixed(0)} s wall time, ${sum(results, "cpuSeconds").toFixed(0)} CPU-s`,
   ].join("\n");
 }
 

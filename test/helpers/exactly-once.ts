@@ -1,6 +1,6 @@
 // The harness of the exactly-once safety tests (notify markers, watch matches): TRIALS global jobs,
 // each printing numbered lines `tick-N` that become notifications, whose owner (a real plugin
-// runtime in its own process, test/fixtures/notify-instance.ts) is SIGKILLed at a random moment
+// runtime in its own process, test/fixtures/notify-instance.js) is SIGKILLed at a random moment
 // while three other instances run on the same state dir. Counts what every instance delivered.
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
@@ -11,8 +11,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "./tmux-sandbox.js";
 import { isProcessAlive } from "../../src/core/end/process-tree.js";
+import { buildIfStale } from "./cli-runner.js";
 
-const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.ts", import.meta.url));
+// Runs the built plugin (dist/) with plain node: tsx would cost each of the 60+ instances ~0.5 CPU-s more.
+const FIXTURE = fileURLToPath(new URL("../fixtures/notify-instance.js", import.meta.url));
 const BATCH = 10;
 // At most 20 per trial (one job per session), so no prompt becomes a summary that quotes only
 // the latest few: every delivered line is visible by its number.
@@ -45,7 +47,7 @@ export function exactlyOnceHarness(spec: ExactlyOnceSpec): { run: () => Promise<
   const children: ChildProcess[] = [];
 
   function startInstance(args: Record<string, unknown>): Promise<Ready> {
-    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE, JSON.stringify({ out, options: OPTIONS, ...args })], {
+    const child = spawn(process.execPath, [FIXTURE, JSON.stringify({ out, options: OPTIONS, ...args })], {
       env: sandbox.env,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -78,6 +80,7 @@ export function exactlyOnceHarness(spec: ExactlyOnceSpec): { run: () => Promise<
   }
 
   before(async () => {
+    buildIfStale();
     sandbox = await createTmuxSandbox(`obg-${spec.name}`);
     if (process.env.NOTIFY_DEBUG) sandbox.env.OPENCODE_BG_DEBUG = "1";
     out = path.join(sandbox.stateDir, "delivered.jsonl");

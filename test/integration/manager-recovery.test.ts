@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { buildIfStale } from "../helpers/cli-runner.js";
 import { JobManager } from "../../src/core/manager.js";
 import { isProcessAlive } from "../../src/core/end/process-tree.js";
 import { logDiskBytes } from "../../src/core/output/log-segments.js";
@@ -16,6 +17,8 @@ import { logDiskBytes } from "../../src/core/output/log-segments.js";
 let sandbox: TmuxSandbox;
 
 before(async () => {
+  // The owner fixture runs the built core (dist/) with plain node.
+  buildIfStale();
   sandbox = await createTmuxSandbox();
 });
 after(async () => {
@@ -50,12 +53,12 @@ describe("recovery", () => {
   });
 
   test("session jobs of an owner killed with SIGKILL are reaped; its global jobs live on", async () => {
-    const fixture = fileURLToPath(new URL("../fixtures/owner-process.ts", import.meta.url));
+    const fixture = fileURLToPath(new URL("../fixtures/owner-process.js", import.meta.url));
     const specs = [
       { command: "echo up; sleep 300", name: "session-job", scope: "session", sessionId: "ses_owner" },
       { command: "echo up; sleep 300", name: "global-job", scope: "global", sessionId: "ses_owner" },
     ];
-    const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout! }).once("line", resolve);

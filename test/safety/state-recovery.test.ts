@@ -8,23 +8,26 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createTmuxSandbox, eventually, type TmuxSandbox } from "../helpers/tmux-sandbox.js";
+import { buildIfStale } from "../helpers/cli-runner.js";
 import { jobsDir } from "../../src/core/job/job-files.js";
 
 let sandbox: TmuxSandbox;
 
 before(async () => {
+  // The owner fixture runs the built core (dist/) with plain node.
+  buildIfStale();
   sandbox = await createTmuxSandbox("obg-state-rec");
 });
 after(async () => {
   await sandbox.cleanup();
 });
 
-const fixture = fileURLToPath(new URL("../fixtures/owner-process.ts", import.meta.url));
+const fixture = fileURLToPath(new URL("../fixtures/owner-process.js", import.meta.url));
 
 /** Starts an owner with `count` session jobs, SIGKILLs it, waits until every job wrote exit.json. */
 async function orphanedJobs(count: number): Promise<string[]> {
   const specs = Array.from({ length: count }, (_, n) => ({ command: "sleep 300", name: `orphan-${n}`, scope: "session", sessionId: "ses_dead" }));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [fixture, JSON.stringify(specs)], { env: sandbox.env, stdio: ["ignore", "pipe", "inherit"] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).once("line", resolve);
