@@ -214,9 +214,9 @@ export async function killJobProcesses(options: KillOptions): Promise<KillResult
       else if (outcome === "denied") denied.add(target.pid);
     }
   };
-  const graceEnds = Date.now() + graceMs;
   const initial = await collect();
   terminate(initial);
+  const graceEnds = Date.now() + graceMs;
   // A collect takes a while (tens of ms under load), and a job still starting forks meanwhile:
   // a kill right after create found only the wrapper, whose command then never got a TERM, only
   // the SIGKILL after the whole grace period. Whoever joined meanwhile gets its TERM too.
