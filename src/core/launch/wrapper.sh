@@ -52,9 +52,10 @@ write_status() {
   [[ -e $job_dir/owner-gone ]] && owner_gone=true
   local interrupted=
   [[ -n $interrupted_by ]] && interrupted=",\"interrupted\":\"$interrupted_by\""
-  # A subshell for umask: the command's own files keep the user's umask; ours are private.
-  (umask 077 && printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s,"run":%d}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" "$obg_run" > "$job_dir/exit.json.tmp") &&
-    mv -f -- "$job_dir/exit.json.tmp" "$job_dir/exit.json"
+  # A subshell for umask: the command's own files keep the user's umask; ours are private. It and
+  # mv ignore TERM: a kill TERMs whoever joins the job during its grace period, this record too.
+  (trap '' TERM && umask 077 && printf '{"exitCode":%d,"endedAt":%d,"ownerGone":%s%s,"run":%d}\n' "$1" "${now:0:13}" "$owner_gone" "$interrupted" "$obg_run" > "$job_dir/exit.json.tmp" &&
+    exec mv -f -- "$job_dir/exit.json.tmp" "$job_dir/exit.json")
 }
 
 # Ends every process that carries this job's marker, except this guard and the wrapper.
