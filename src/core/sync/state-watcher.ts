@@ -60,6 +60,10 @@ export function startWatchingJobFiles(jobsDir: string, onEvent: (event: JobFileE
   const watcher = watch(jobsDir, {
     ignoreInitial: true,
     depth: 1,
+    // The watch never keeps a process alive by itself (OpenCode runs on; a CLI wait has its own
+    // timer). chokidar 5 can leak the fs.watch of a folder it was still setting up when closed:
+    // a test file's process then never exited, hanging a whole npm test (1 run in 8).
+    persistent: false,
     // Temp files of atomic writes, and every file no event is routed for (run.sh, command, cwd,
     // log-rotate.sh, notify-cursor, cancel.json, the env FIFO, ...), are noise. chokidar stats and
     // watches each file it does not ignore before it is ready: ignoring them halved the files
