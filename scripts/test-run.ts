@@ -6,7 +6,7 @@
 // test's time is waiting (tmux, sleeps, OpenCode's boot), so more files than cores pay off; the
 // end-to-end files start the real OpenCode (~1 core for seconds each), so fewer of them at once.
 // A file's output is printed in one piece when it ends (in full when it failed), never interleaved.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -104,6 +104,7 @@ export function childCpuSeconds(times: string): number | undefined {
 
 /** Runs `command`, collecting its stdout and stderr; `done` gets the exit code, the output and the CPU seconds; never rejects. */
 function runProcess<T>(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cpuFile: string, done: (code: number, output: string, cpuSeconds: number | undefined) => T): Promise<T> {
+  forwardStops();
   return new Promise((resolve) => {
     let output = "";
     const cpu = () => {
@@ -113,13 +114,56 @@ function runProcess<T>(command: string, args: readonly string[], env: NodeJS.Pro
         return undefined;
       }
     };
-    const child = spawn("sh", ["-c", CPU_WRAPPER, "sh", cpuFile, command, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so a file that outlives the limit is ended whole (ours: by its pgid).
+    const child = spawn("sh", ["-c", CPU_WRAPPER, "sh", cpuFile, command, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    running.add(child);
+    child.once("close", () => running.delete(child));
+    // A file whose process never exits (a leaked handle hung a whole npm test once) fails after
+    // the limit instead of holding the suite, and CI, until their own time runs out.
+    const limitMs = Number(env.OBG_TEST_FILE_LIMIT_MS ?? DEFAULT_FILE_LIMIT_MS);
+    const limit = setTimeout(() => {
+      output += `\ntest-run: no exit after ${limitMs / 1000} s: ended (SIGKILL to its process group)\n`;
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, limitMs);
     child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
     child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
-    child.once("error", (error) => resolve(done(1, output + String(error), undefined)));
-    child.once("close", (code, signal) => resolve(done(code ?? (signal ? 1 : 0), output, cpu())));
+    child.once("error", (error) => {
+      clearTimeout(limit);
+      resolve(done(1, output + String(error), undefined));
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(limit);
+      resolve(done(code ?? (signal ? 1 : 0), output, cpu()));
+    });
   });
 }
+
+/** Files running now, each in its own process group: a Ctrl-C of the runner no longer reaches them by itself. */
+const running = new Set<ChildProcess>();
+let forwarding = false;
+function forwardStops(): void {
+  if (forwarding) return;
+  forwarding = true;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      for (const child of running) {
+        try {
+          if (child.pid) process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+}
+
+/** Longest one file (or script) may run (env OBG_TEST_FILE_LIMIT_MS): the slowest take ~1.5 min in a full run. */
+const DEFAULT_FILE_LIMIT_MS = 15 * 60_000;
 
 /**
  * `npm run NAME` (e.g. typecheck) beside the test files, one row "script" of the summary: a

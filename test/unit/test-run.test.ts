@@ -57,3 +57,13 @@ test("an npm script run beside the files (--script=NAME) is a row of its own aft
   assert.match(text, /^unit\s+1\s+3\s+3\s+0\s+1\.0\s+2\.0$\nscript\s+1\s+1\s+0\s+1\s/m);
   assert.match(text, /failed files:\n  npm run no-such-script \(1 failed\)/);
 });
+
+test("a file whose process never exits is ended after the time limit and fails the run", async () => {
+  const { NODE_TEST_CONTEXT: _, ...base } = testEnvironment();
+  const env = { ...base, OBG_TEST_FILE_LIMIT_MS: "3000" };
+  const [hung] = await runFiles({ files: ["test/fixtures/never-exits.ts"], jobs: 1, heavyJobs: 1, env });
+  assert.ok(hung);
+  assert.ok(hung.failed > 0, "counted as failed");
+  assert.ok(hung.seconds < 60, `ended by the limit, not by itself (${hung.seconds} s)`);
+  assert.match(hung.output, /no exit after 3 s/);
+});
