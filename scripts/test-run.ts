@@ -116,8 +116,8 @@ function runProcess<T>(command: string, args: readonly string[], env: NodeJS.Pro
     };
     // Its own process group, so a file that outlives the limit is ended whole (ours: by its pgid).
     const child = spawn("sh", ["-c", CPU_WRAPPER, "sh", cpuFile, command, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    running.add(child);
-    child.once("close", () => running.delete(child));
+    liveFiles.add(child);
+    child.once("close", () => liveFiles.delete(child));
     // A file whose process never exits (a leaked handle hung a whole npm test once) fails after
     // the limit instead of holding the suite, and CI, until their own time runs out.
     const limitMs = Number(env.OBG_TEST_FILE_LIMIT_MS ?? DEFAULT_FILE_LIMIT_MS);
@@ -143,14 +143,14 @@ function runProcess<T>(command: string, args: readonly string[], env: NodeJS.Pro
 }
 
 /** Files running now, each in its own process group: a Ctrl-C of the runner no longer reaches them by itself. */
-const running = new Set<ChildProcess>();
+const liveFiles = new Set<ChildProcess>();
 let forwarding = false;
 function forwardStops(): void {
   if (forwarding) return;
   forwarding = true;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      for (const child of running) {
+      for (const child of liveFiles) {
         try {
           if (child.pid) process.kill(-child.pid, signal);
         } catch {

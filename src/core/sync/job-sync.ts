@@ -14,7 +14,7 @@ import { ensureLoaded } from "../output/job-output.js";
 import { logProblem } from "../output/log-problem.js";
 import type { Restarter } from "../restart/restart.js";
 import type { RunLedger } from "../restart/runs.js";
-import type { JobFileEvent } from "./state-watcher.js";
+import { SAME_TICK_MS, type JobFileEvent } from "./state-watcher.js";
 import type { CoreBase } from "../parts.js";
 import type { InputWaits } from "../input/input-wait.js";
 
@@ -258,8 +258,6 @@ function folderMtime(dir: string): number | undefined {
   }
 }
 
-/** How long after a folder's last change its mtime may still not show the next one (file times tick per jiffy, <= 10 ms). */
-const SAME_TICK_MS = 100;
 
 /** The error of a job whose folder was made but whose window never started. */
 export const NEVER_STARTED = "it never started: the OpenCode creating it exited first";

@@ -160,12 +160,12 @@ function gapFiller(watcher: FSWatcher, jobsDir: string) {
         if (watcher.closed) return;
         if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
         const dir = path.join(jobsDir, entry.name);
-        const changed = await stat(dir).then((stats) => stats.mtimeMs >= since - SAME_TICK_MARGIN_MS, () => false);
+        const changed = await stat(dir).then((stats) => stats.mtimeMs >= since - SAME_TICK_MS, () => false);
         if (changed) await look(dir).catch(() => undefined);
       }
     },
   };
 }
 
-/** A folder's mtime can lag the clock by a tick (<= 10 ms): compare with a margin. */
-const SAME_TICK_MARGIN_MS = 100;
+/** How far a folder's mtime can lag the clock or a change (file times tick per jiffy, <= 10 ms), with room. */
+export const SAME_TICK_MS = 100;
