@@ -120,4 +120,22 @@ describe("no process without a handle", () => {
     assert.deepEqual(pids.filter(isProcessAlive), [], "every leftover is dead");
     assert.equal(fresh.get(job.id).processesLeft, 0);
   });
+
+  test("server gone, two live managers: the one that adopts the other's verdict lists the leftovers too", { timeout: 60_000 }, async () => {
+    // Whichever manager finalises first writes outcome.json; the other adopts it. Both must show
+    // the HUP-proof processes. An observer (the TUI sidebar's manager) does not wait for the end
+    // marker, so it usually decides first and the plugin's manager, whose list the agent reads, adopts.
+    const first = await sandbox.open();
+    const second = await sandbox.open({ observeOnly: true });
+    const { job, pids } = await startJob(first, "hup-proof-two", `(trap "" HUP; exec sleep 302) & echo $! >> "$PIDS"; echo $$ >> "$PIDS"; wait`);
+    await second.waitForStatus(job.id, ["running"], 10_000);
+    sandbox.tmux("kill-server");
+    await Promise.all([first, second].map((m) => m.waitForStatus(job.id, ["failed", "cancelled", "completed"], 15_000)));
+    const alive = pids.filter(isProcessAlive);
+    assert.ok(alive.length >= 1, "the HUP-proof process outlived the server");
+    for (const [label, m] of [["first", first], ["second", second]] as const) {
+      await eventually(() => ((m.get(job.id).processesLeft ?? 0) >= 1 ? true : undefined), 15_000, `the ${label} manager to list the leftover`);
+    }
+    alive.forEach((pid) => process.kill(pid, "SIGKILL"));
+  });
 });

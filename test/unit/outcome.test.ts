@@ -39,3 +39,21 @@ test("no exit file: tmux's evidence decides", () => {
   assert.match(decideOutcome({ serverGone: true, now }).error ?? "", /tmux server exited/);
   assert.match(decideOutcome({ windowGone: true, now }).error ?? "", /window was closed/);
 });
+
+test("a lost window or server is recorded in the verdict (every instance then looks for leftovers); an ordinary or requested end is not", () => {
+  const lost = [
+    decideOutcome({ exit: exit(129, { interrupted: "HUP" }), now }),
+    decideOutcome({ exit: exit(129, { interrupted: "HUP" }), serverGone: true, now }),
+    decideOutcome({ serverGone: true, now }),
+    decideOutcome({ windowGone: true, now }),
+  ];
+  assert.deepEqual(lost.map((outcome) => outcome.windowLost), [true, true, true, true]);
+  const kept = [
+    decideOutcome({ exit: exit(0), now }),
+    decideOutcome({ exit: exit(1), now }),
+    decideOutcome({ exit: exit(130, { interrupted: "INT" }), now }),
+    decideOutcome({ exit: exit(143, { interrupted: "TERM" }), cancel: { requestedAt: 1 }, now }),
+    decideOutcome({ pane: { dead: true, deadSignal: 9 }, now }),
+  ];
+  assert.deepEqual(kept.map((outcome) => outcome.windowLost), [undefined, undefined, undefined, undefined, undefined]);
+});

@@ -66,9 +66,6 @@ export class Finalizer {
       const outcome = decideOutcome({ exit, cancel, pane, windowGone: !pane && !serverGone, serverGone, now: Date.now() });
       if (runs.blocksFinalize(job)) return;
       await this.finish(job, outcome);
-      // Its window or tmux server went away: processes that ignore SIGHUP may live on without one.
-      const lostWindow = serverGone || (!pane && !exit) || exit?.interrupted === "HUP";
-      if (lostWindow && !outcome.requested) void this.leftovers(job).catch(() => undefined);
     })().finally(() => {
       job.finalizing = undefined;
     });
@@ -101,6 +98,7 @@ export class Finalizer {
     job.outcome = outcome;
     registry.emitStatus(job);
     registry.ended(job);
+    this.lookForLeftovers(job, outcome);
     // The output is complete: stop the window's `cat` (it would otherwise live as long as the window).
     if (job.started && !this.deps.observeOnly && serverRuns(job.started)) {
       // A job ended on request loses its window next anyway; otherwise wait for the writer if it is behind.
@@ -115,6 +113,15 @@ export class Finalizer {
     job.outcome = outcome;
     this.deps.registry.emitStatus(job);
     this.deps.registry.ended(job);
+    this.lookForLeftovers(job, outcome);
+  }
+
+  /**
+   * Its window or tmux server went away: processes that ignore SIGHUP may live on without one.
+   * Every instance looks, the one that adopted the verdict too (the sidebar's observer usually decides first).
+   */
+  private lookForLeftovers(job: Job, outcome: JobOutcome): void {
+    if (outcome.windowLost && !outcome.requested) void this.leftovers(job).catch(() => undefined);
   }
 
   close(): void {

@@ -30,14 +30,14 @@ export function decideOutcome(evidence: EndEvidence): JobOutcome {
     if (exit.interrupted === "INT") return { status: "cancelled", ...base, error: "interrupted with Ctrl-C in its tmux window" };
     if (exit.interrupted === "HUP") {
       return evidence.serverGone
-        ? { status: "failed", ...base, error: "the tmux server exited" }
-        : { status: "cancelled", ...base, error: "its tmux window was closed" };
+        ? { status: "failed", ...base, error: "the tmux server exited", windowLost: true }
+        : { status: "cancelled", ...base, error: "its tmux window was closed", windowLost: true };
     }
     if (exit.exitCode === 0) return { status: "completed", ...base };
     return { status: "failed", ...base, error: signal ? `terminated by ${signal}` : `exited with code ${exit.exitCode}` };
   }
-  if (evidence.serverGone) return { status: "failed", ...base, error: "the tmux server exited" };
-  if (evidence.windowGone) return { status: "failed", ...base, error: "its tmux window was closed before the process reported an exit status" };
+  if (evidence.serverGone) return { status: "failed", ...base, error: "the tmux server exited", windowLost: true };
+  if (evidence.windowGone) return { status: "failed", ...base, error: "its tmux window was closed before the process reported an exit status", windowLost: true };
   const how = signal ? `killed by ${signal}` : exitCode !== undefined ? `exit ${exitCode}` : "status unknown";
   return { status: "failed", ...base, error: `the job's wrapper ended without reporting (${how})` };
 }

@@ -90,6 +90,8 @@ export const JobOutcomeSchema = z.object({
   requested: z.boolean().optional(),
   /** Which run of the job ended (absent = 0); an older run's outcome is stale. */
   run: z.number().int().optional(),
+  /** Its window or tmux server went away: processes ignoring SIGHUP may outlive it, so every instance looks for leftovers. */
+  windowLost: z.boolean().optional(),
 });
 export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
 
