@@ -42,6 +42,8 @@ test("a long output ends on the last visible rows, and a restart still works aft
   // The job's own output pipe is reopened by a restart: the new run reaches the log.
   await ok("restart", id);
   await untilStatus(id, "completed");
-  const lines = (await ok("logs", id)).split("\n").filter((line) => line === "300");
-  assert.equal(lines.length, 2, "both runs' output is in the log");
+  const logs = await ok("logs", id);
+  const lines = logs.split("\n").filter((line) => line === "300");
+  // It failed once in ten full runs with no "300" at all; the output says why next time.
+  assert.equal(lines.length, 2, `both runs' output is in the log; logs printed:\n${logs.slice(-2000)}`);
 });
