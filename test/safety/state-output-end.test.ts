@@ -23,11 +23,15 @@ describe("the final status waits for the end of output", () => {
     const behind: string[] = [];
     for (let trial = 0; trial < trials; trial++) {
       const job = await manager.create({ command: "seq 1 300000", name: `flood-${trial}` });
-      // The view handed out with the final status event: what a reader at that moment sees.
-      const final = await new Promise<JobView>((resolve) => {
+      // The view handed out with the final status event: what a reader at that moment sees. The
+      // timer also keeps this process alive meanwhile: the manager holds no handle that would
+      // (without a control-mode client, on a default server with tmux < 3.7, nothing else does).
+      const final = await new Promise<JobView>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no final status for ${job.id} within 120 s`)), 120_000);
         const stop = manager.on("status", (view) => {
           if (view.id !== job.id || view.status === "running" || view.status === "pending") return;
           stop();
+          clearTimeout(timer);
           resolve(view);
         });
       });
