@@ -5,6 +5,7 @@ import { socketPathFor, TmuxClient } from "../../tmux/client.js";
 import { TmuxServerGoneError, TmuxTargetGoneError } from "../../tmux/errors.js";
 import { attachArgv, socketArgsFor } from "../../tmux/attach.js";
 import { defaultTerminal, serverPid } from "../../tmux/server.js";
+import { controlModeIsSafe } from "../../tmux/control-safety.js";
 import { ensureSession, type SessionInfo } from "../../tmux/session.js";
 import { startWindow, type StartedWindow, type StartWindowSpec } from "../../tmux/windows.js";
 import type { JobStarted } from "../job/job-files.js";
@@ -34,7 +35,8 @@ export class TmuxServers {
     // Once per manager: a tmux too old for what we rely on fails here with a clear message.
     this.tmuxVersion ??= await this.own.checkVersion();
     this.session = await ensureSession(this.own, this.options.sessionName);
-    await this.own.useControlMode(this.options.sessionName);
+    // Not on a person's default server with a tmux that a starting control client can crash.
+    if (controlModeIsSafe(this.tmuxVersion, this.options.socketName !== undefined)) await this.own.useControlMode(this.options.sessionName);
     this.paneTerm = await defaultTerminal(this.own);
   }
 
