@@ -171,12 +171,16 @@ export class TmuxClient {
 /** Parses `tmux -V` output ("tmux 3.3a", "tmux next-3.5", "tmux master"). */
 export function parseTmuxVersion(output: string): { text: string; supported: boolean } {
   const text = output.replace(/^tmux\s+/, "").trim();
+  return { text, supported: tmuxVersionAtLeast(text, MIN_TMUX_VERSION) };
+}
+
+/** Whether a version text ("3.3a", "next-3.6") is `minimum` or newer; a development build without a number ("master") is. */
+export function tmuxVersionAtLeast(text: string, minimum: { major: number; minor: number }): boolean {
   const match = /(\d+)\.(\d+)/.exec(text);
-  if (!match) return { text, supported: /master|next/i.test(text) };
+  if (!match) return /master|next/i.test(text);
   const major = Number(match[1]);
   const minor = Number(match[2]);
-  const supported = major > MIN_TMUX_VERSION.major || (major === MIN_TMUX_VERSION.major && minor >= MIN_TMUX_VERSION.minor);
-  return { text, supported };
+  return major > minimum.major || (major === minimum.major && minor >= minimum.minor);
 }
 
 function joinCommands(commands: TmuxCommand[]): string[] {

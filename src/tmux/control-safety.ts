@@ -8,15 +8,12 @@
 // where that crash is fixed, and commands are spawned otherwise (slower; plain clients are not
 // affected). A private server (the tmuxSocket option) holds only opencode-bg's jobs.
 
+import { tmuxVersionAtLeast } from "./client.js";
+
 /** The first release measured free of the crash (3.6 was not available to test). */
 export const CONTROL_MODE_SAFE_FROM = { major: 3, minor: 7 } as const;
 
 /** `versionText` as `tmux -V` prints it after "tmux " ("3.3a", "next-3.6", "master"). */
 export function controlModeIsSafe(versionText: string, privateServer: boolean): boolean {
-  if (privateServer) return true;
-  const match = /(\d+)\.(\d+)/.exec(versionText);
-  if (!match) return /master|next/i.test(versionText);
-  const major = Number(match[1]);
-  const minor = Number(match[2]);
-  return major > CONTROL_MODE_SAFE_FROM.major || (major === CONTROL_MODE_SAFE_FROM.major && minor >= CONTROL_MODE_SAFE_FROM.minor);
+  return privateServer || tmuxVersionAtLeast(versionText, CONTROL_MODE_SAFE_FROM);
 }
