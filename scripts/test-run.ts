@@ -123,11 +123,7 @@ function runProcess<T>(command: string, args: readonly string[], env: NodeJS.Pro
     const limitMs = Number(env.OBG_TEST_FILE_LIMIT_MS ?? DEFAULT_FILE_LIMIT_MS);
     const limit = setTimeout(() => {
       output += `\ntest-run: no exit after ${limitMs / 1000} s: ended (SIGKILL to its process group)\n`;
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      signalGroup(child, "SIGKILL");
     }, limitMs);
     child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
     child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
@@ -150,15 +146,18 @@ function forwardStops(): void {
   forwarding = true;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      for (const child of liveFiles) {
-        try {
-          if (child.pid) process.kill(-child.pid, signal);
-        } catch {
-          // already gone
-        }
-      }
+      for (const child of liveFiles) signalGroup(child, signal);
       process.exit(signal === "SIGINT" ? 130 : 143);
     });
+  }
+}
+
+/** Signals a file's whole process group (it was started detached, as the group's leader). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
   }
 }
 
