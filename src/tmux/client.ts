@@ -50,6 +50,8 @@ export class TmuxClient {
   private readonly env: NodeJS.ProcessEnv;
   private control: ControlClient | undefined;
   private controlStarting: Promise<void> | undefined;
+  /** Counts close() calls, so a control client that finishes starting after one is closed at once. */
+  private closes = 0;
 
   constructor(options: TmuxClientOptions = {}) {
     this.socketName = options.socketName || undefined;
@@ -78,9 +80,13 @@ export class TmuxClient {
    */
   async useControlMode(session: string): Promise<void> {
     if (this.control?.alive) return;
+    const generation = this.closes;
     this.controlStarting ??= ControlClient.start(this.binary, this.socketArgs, session, this.env)
       .then((client) => {
-        this.control = client;
+        // Closed while it was starting: close it now that it is attached. Killing a control client
+        // before its attach is answered can crash tmux < 3.7 (see control-safety.ts).
+        if (generation !== this.closes) client.close();
+        else this.control = client;
       })
       .catch(() => {
         this.control = undefined;
@@ -96,8 +102,9 @@ export class TmuxClient {
     return this.control?.alive ?? false;
   }
 
-  /** Stops the control-mode client (the server and its windows are untouched). */
+  /** Stops the control-mode client, and one still starting once it is attached (the server and its windows are untouched). */
   close(): void {
+    this.closes++;
     this.control?.close();
     this.control = undefined;
   }

@@ -75,3 +75,21 @@ test("the server killed under the client: commands fall back to spawning tmux an
   assert.equal(client.controlModeActive, true);
   assert.equal(await client.run(["display-message", "-p", "back"]), "back");
 });
+
+test("a client closed while its control client is still starting leaves no control client behind", async () => {
+  const controlClients = () => sandbox.tmux("list-clients", "-F", "#{client_control_mode}").split("\n").filter((flag) => flag === "1").length;
+  const before = controlClients();
+  const other = new TmuxClient({ socketName: sandbox.socket, env: sandbox.env });
+  const starting = other.useControlMode("ctl");
+  other.close();
+  await starting;
+  assert.equal(other.controlModeActive, false, "a closed client uses no control mode");
+  // The start completes after the close; the control client it made must go with it.
+  let now = controlClients();
+  for (let waited = 0; now !== before && waited < 3000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    now = controlClients();
+  }
+  assert.equal(now, before, "control clients attached after the close settled");
+  assert.equal(await other.run(["display-message", "-p", "spawned"]), "spawned", "a closed client still runs commands by spawning tmux");
+});
