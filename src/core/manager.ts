@@ -21,7 +21,7 @@ import type { Job, JobView } from "./job/job.js";
 import type { JobWatches } from "./notify/job-watches.js";
 import { readJobUsage, type JobUsage, type UsageOptions } from "./job/job-usage.js";
 import { jobProcessesOf } from "./end/job-processes.js";
-import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
+import { createExclusive, jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
 import { JobRegistry, type ManagerEvents } from "./job/registry.js";
 import type { ManagerOptions } from "./manager-options.js";
 import type { CreateJobInput } from "./launch/create-input.js";
@@ -217,6 +217,17 @@ export class JobManager {
    */
   claimNotifications(id: string): Promise<boolean> {
     return this.notifications.claim(this.registry.require(id));
+  }
+
+  /**
+   * Takes the sending of a job's exit notice for the run that ended: true for exactly one caller
+   * over every instance and OpenCode restart (an exclusive file in the job's folder). A failed
+   * write counts as taken: a rare second notice beats a lost one.
+   */
+  async claimExitNotice(id: string): Promise<boolean> {
+    const job = this.registry.require(id);
+    if (!job.outcome) return false;
+    return createExclusive(job.paths.exitNoticeSent(job.outcome.run ?? 0)).catch(() => true);
   }
 
   /** A job's markers up to `position` are handled (delivered, or failed for good); see Notifications.handled. */

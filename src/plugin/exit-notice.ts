@@ -12,12 +12,14 @@ export const EXIT_NOTICE_LINES = 10;
 const LINE_CHARS = 300;
 
 /**
- * A notice is due when the job asked for one, has a session, and ended by itself: completed,
- * failed, Ctrl-C or its window closed by hand. Never for a kill through the tools, the CLI, or
- * session/OpenCode cleanup (those outcomes carry `requested`).
+ * A notice is due when the job's end says its session is owed one: it asked for one, has a
+ * session, ended by itself (completed, failed, Ctrl-C or its window closed by hand) and its
+ * restart policy does not run it again (core/end/outcome.ts owesExitNotice, recorded in
+ * outcome.json by whoever saw the end). Never for a kill through the tools, the CLI, or
+ * session/OpenCode cleanup.
  */
 export function exitNoticeDue(job: JobView): boolean {
-  return job.notifyOnExit && !job.endedByRequest && job.sessionId !== undefined && TERMINAL_STATUSES.includes(job.status);
+  return job.exitNoticeOwed && job.sessionId !== undefined && TERMINAL_STATUSES.includes(job.status);
 }
 
 /**

@@ -64,8 +64,14 @@ export class PluginRuntime {
     // Tools report the failure; an unhandled rejection here would only add noise.
     this.managerPromise.then((manager) => (this.managerNow = manager)).catch(() => undefined);
     this.readyPorts = new ReadyPortPoller(() => this.managerNow, (sessionId, event) => this.deliverEvent(sessionId, event));
+    void this.managerPromise.then((manager) => this.replayOwedExitNotices(manager)).catch(() => undefined);
     // Old finished jobs go at start (gcAfterDays); a failure only costs disk space.
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
+  }
+
+  /** Ends recorded before this manager opened raised no status event here: their owed exit notices go now. */
+  private replayOwedExitNotices(manager: JobManager): void {
+    for (const job of manager.list()) if (job.exitNoticeOwed) void this.onStatus(job);
   }
 
   /** The manager, brought up to the state on disk (every tool call reads through here). */
@@ -111,16 +117,23 @@ export class PluginRuntime {
     this.notifier.enqueue(sessionId, event);
   }
 
-  /** Jobs whose exit notice this instance has queued: one per job, whatever events repeat. */
+  /** Runs (job id and run) whose exit notice this instance has looked at, whatever events repeat. */
   private readonly exitNotices = new Set<string>();
 
-  /** notifyOnExit: a job that ended by itself tells its session once, after its last markers. */
+  /**
+   * notifyOnExit: a job that ended by itself tells its session once per run, after its last
+   * markers. Called on status events, and at open for ends decided while this OpenCode did not
+   * watch (by the CLI, the sidebar, or while no OpenCode ran): see replayOwedExitNotices.
+   */
   private async onStatus(job: JobView): Promise<void> {
-    if (!exitNoticeDue(job) || this.exitNotices.has(job.id) || !job.sessionId) return;
-    this.exitNotices.add(job.id);
+    const key = `${job.id}:${job.restarts}`;
+    if (!exitNoticeDue(job) || this.exitNotices.has(key) || !job.sessionId) return;
+    this.exitNotices.add(key);
     const manager = await this.managerPromise;
-    // The same claim as markers: exactly one live OpenCode sends it, however many are running.
+    // The same claim as markers: only a live OpenCode that holds the job's notifications sends it,
+    // and only if no one did before (the per-run record survives every restart).
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
+    if (!(await manager.claimExitNotice(job.id).catch(() => false))) return;
     const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
     const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);
     this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit" });

@@ -124,3 +124,43 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
     await server.stop();
   });
 });
+
+test("notifyOnExit: a global job that ends while no OpenCode runs, its end recorded first by a reader that sends nothing, tells its session once when the next OpenCode starts", { timeout: 150_000 }, async () => {
+  let goFile = "";
+  const script = (_req: unknown, { turn }: ScriptContext): ModelStep =>
+    turn === 0
+      ? { toolCalls: [{ name: "createBackgroundProcess", args: { command: `while [ ! -e '${goFile}' ]; do sleep 0.1; done; echo 'nightly build broke' >&2; exit 2`, name: "nightly", global: true, notifyOnExit: true } }] }
+      : { text: "noted" };
+  await withOpencode(script, { plugins: [[PLUGIN_PATH, { notifyMinIntervalMs: 0 }]] }, async ({ fake, opencode, jobs }) => {
+    goFile = path.join(jobs.stateDir, "go");
+    const first = await opencode.serve();
+    const session = await first.client.session.create({ body: {} });
+    const sessionId = session.data?.id;
+    assert.ok(sessionId);
+    await first.client.session.promptAsync({ path: { id: sessionId }, body: { parts: [{ type: "text", text: "start the nightly build" }] } });
+    await fake.waitForRequest((req) => req.messages.some((m) => m.role === "tool"), 60_000);
+    const jobId = processIdFrom(fake.toolResults()[0]?.content);
+    await first.stop();
+
+    // The global job outlives that OpenCode and ends while none runs; a reader that never sends
+    // prompts (a manager like the CLI's or the sidebar's) sees the end first and records it.
+    await fs.writeFile(goFile, "");
+    const reader = await jobs.open({ observeOnly: true });
+    await eventually(() => reader.get(jobId).status === "failed", 20_000, "the end, recorded by the reader");
+    await reader.close();
+
+    const second = await opencode.serve();
+    const notified = await fake.waitForRequest((req) => lastUserText(req).includes(`(id ${jobId}) ended by itself`), 30_000);
+    assert.match(lastUserText(notified), /\n> failed: exited with code 2, after \d+s\n/);
+    assert.match(lastUserText(notified), /\n> nightly build broke/);
+    // A duplicate would follow within moments (no interval configured); give it time.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const messages = await second.client.session.messages({ path: { id: sessionId } });
+    const notices = (messages.data ?? [])
+      .filter((message) => message.info.role === "user")
+      .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""))
+      .filter((body) => body.includes(`(id ${jobId}) ended by itself`));
+    assert.equal(notices.length, 1, `exactly one notice: ${JSON.stringify(notices)}`);
+    await second.stop();
+  });
+});

@@ -11,7 +11,7 @@ function view(fields: Partial<JobView> & Pick<JobView, "id" | "name">): JobView 
     command: "x", cwd: "/p", status: "running", windowName: "w", windowId: "@1", paneId: "%1", pid: 2,
     createdAt: NOW - 65_000, startedAt: NOW - 65_000, endedAt: undefined, exitCode: undefined, signal: undefined, error: undefined,
     logPath: "/l", lastLine: undefined, notificationsDelivered: 0, lastNotificationError: undefined,
-    notifyOnExit: false, endedByRequest: false,
+    notifyOnExit: false, endedByRequest: false, exitNoticeOwed: false,
     ...fields,
   } as JobView;
 }

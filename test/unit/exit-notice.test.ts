@@ -2,7 +2,7 @@
 // what it says (status, exit code, runtime, the last lines, within the size limit).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideOutcome } from "../../src/core/end/outcome.js";
+import { decideOutcome, owesExitNotice } from "../../src/core/end/outcome.js";
 import type { JobView } from "../../src/core/job/job.js";
 import type { OutputRead } from "../../src/core/manager.js";
 import { buildExitNotice, exitNoticeDue, nextCallAfterFailure } from "../../src/plugin/exit-notice.js";
@@ -10,7 +10,7 @@ import { getBackgroundProcessTool } from "../../src/plugin/tools/get.js";
 
 const exit = (exitCode: number, extra: object = {}) => ({ exitCode, endedAt: 900, ownerGone: false, ...extra });
 const view = (extra: Partial<JobView>): JobView => ({
-  id: "abcd1234", name: "build", status: "completed", sessionId: "ses_1", notifyOnExit: true, endedByRequest: false,
+  id: "abcd1234", name: "build", status: "completed", sessionId: "ses_1", notifyOnExit: true, endedByRequest: false, exitNoticeOwed: true,
   startedAt: 1_000, endedAt: 13_000, exitCode: 0, signal: undefined, error: undefined, ...extra,
 }) as JobView;
 const tail = (count: number, width = 10): OutputRead => ({
@@ -27,14 +27,23 @@ test("kills on request are marked requested; ends by the job itself are not", ()
   }
 });
 
-test("a notice is due only for a finished job that asked for one, has a session and was not killed on request", () => {
+test("an end owes a notice only when the job asked for one, has a session, ended by itself and stays down", () => {
+  const outcome = (extra: object = {}) => ({ status: "failed" as const, endedAt: 1, exitCode: 2, ...extra });
+  const facts = (extra: object = {}) => ({ notifyOnExit: true, sessionId: "ses_1", outcome: outcome(), restartFollows: false, ...extra });
+  assert.equal(owesExitNotice(facts()), true);
+  assert.equal(owesExitNotice(facts({ outcome: { status: "cancelled", endedAt: 1, error: "interrupted with Ctrl-C in its tmux window" } })), true);
+  assert.equal(owesExitNotice(facts({ outcome: outcome({ requested: true }) })), false, "killed on request");
+  assert.equal(owesExitNotice(facts({ notifyOnExit: false })), false);
+  assert.equal(owesExitNotice(facts({ sessionId: undefined })), false);
+  assert.equal(owesExitNotice(facts({ restartFollows: true })), false, "its restart policy runs it again");
+});
+
+test("a notice is due for a finished job whose end owes one, with a session", () => {
   assert.equal(exitNoticeDue(view({})), true);
   assert.equal(exitNoticeDue(view({ status: "failed", exitCode: 2 })), true);
-  assert.equal(exitNoticeDue(view({ status: "cancelled", error: "interrupted with Ctrl-C in its tmux window" })), true);
-  assert.equal(exitNoticeDue(view({ status: "cancelled", endedByRequest: true })), false);
-  assert.equal(exitNoticeDue(view({ notifyOnExit: false })), false);
+  assert.equal(exitNoticeDue(view({ exitNoticeOwed: false })), false);
   assert.equal(exitNoticeDue(view({ sessionId: undefined })), false);
-  assert.equal(exitNoticeDue(view({ status: "running" })), false);
+  assert.equal(exitNoticeDue(view({ status: "running" })), false, "restarted since");
 });
 
 test("the notice names the exit code once, the runtime, on failure the next call, and the last 10 lines", () => {

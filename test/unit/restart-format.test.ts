@@ -11,7 +11,7 @@ const view = (overrides: Partial<JobView> = {}): JobView => ({
   ownerInstanceId: "i", ownerPid: 1, ownedHere: true, command: "npm run dev", cwd: "/", status: "running",
   windowName: "dev-k3f9x0qa", windowId: "@1", paneId: "%1", pid: 2, createdAt: 0, startedAt: 0, endedAt: undefined,
   exitCode: undefined, signal: undefined, error: undefined, logPath: "/x/output.log", lastLine: "ready",
-  notificationsDelivered: 0, lastNotificationError: undefined, notifyOnExit: false, endedByRequest: false,
+  notificationsDelivered: 0, lastNotificationError: undefined, notifyOnExit: false, endedByRequest: false, exitNoticeOwed: false,
   restarts: 0, restartPolicy: undefined, automaticRestarts: 0,
   ...overrides,
 });

@@ -14,7 +14,7 @@ const view = (overrides: Partial<JobView> = {}): JobView => ({
   ownerInstanceId: "i", ownerPid: 1, ownedHere: true, command: "npm run dev", cwd: "/", status: "running",
   windowName: "dev", windowId: "@1", paneId: "%1", pid: 2, createdAt: NOW - 60_000, startedAt: NOW - 60_000, endedAt: undefined,
   exitCode: undefined, signal: undefined, error: undefined, logPath: "/x/output.log", lastLine: undefined,
-  notificationsDelivered: 0, lastNotificationError: undefined, notifyOnExit: false, endedByRequest: false,
+  notificationsDelivered: 0, lastNotificationError: undefined, notifyOnExit: false, endedByRequest: false, exitNoticeOwed: false,
   restarts: 0, restartPolicy: undefined, automaticRestarts: 0,
   ...overrides,
 });

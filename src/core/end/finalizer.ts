@@ -12,7 +12,8 @@ import type { Launcher } from "../launch/launcher.js";
 import { waitForExitMarker } from "../output/job-output.js";
 import type { RunLedger } from "../restart/runs.js";
 import { findLeftovers } from "./leftovers.js";
-import { decideOutcome } from "./outcome.js";
+import { decideOutcome, owesExitNotice } from "./outcome.js";
+import { wantsAutoRestart } from "../restart/restart-policy.js";
 import { isProcessAlive } from "../procfs.js";
 import type { CoreBase } from "../parts.js";
 
@@ -88,7 +89,7 @@ export class Finalizer {
     if (!job.isActive) return;
     const { registry, runs, servers } = this.deps;
     this.deps.launcher.cancelDelivery(job.id);
-    const outcome = runs.stamp(job, decided);
+    const outcome = this.withExitNotice(job, runs.stamp(job, decided));
     // Kept in memory whatever happens on disk; a kill reports the failed record.
     if (!job.detached) {
       await writeJson(job.paths.outcome, outcome).catch((error) => {
@@ -105,6 +106,18 @@ export class Finalizer {
       if (job.tailer.exitMarkerSeen || outcome.requested) await closePipe(servers.for(job.started), job.started.paneId).catch(() => undefined);
       else void this.closePipeWhenDrained(job);
     }
+  }
+
+  /** Marks in the outcome that the session is owed an exit notice, so whoever reads it later can send it. */
+  private withExitNotice(job: Job, outcome: JobOutcome): JobOutcome {
+    const restartFollows = wantsAutoRestart({
+      policy: job.meta.restart,
+      outcome,
+      automaticDone: job.restartState?.automatic ?? 0,
+      stopped: (job.restartState?.stoppedRun ?? -1) >= this.deps.runs.runOf(job),
+    });
+    const facts = { notifyOnExit: job.meta.notifyOnExit === true, sessionId: job.meta.sessionId, outcome, restartFollows };
+    return owesExitNotice(facts) ? { ...outcome, exitNotice: "owed" } : outcome;
   }
 
   /** Another instance decided the job's end (its outcome.json): take it over. */

@@ -49,6 +49,20 @@ function signalOf(exit: JobExit | undefined, paneSignal: number | undefined): st
   return undefined;
 }
 
+/** What decides whether a job's end owes its session an exit notice (notifyOnExit). */
+export interface ExitNoticeFacts {
+  notifyOnExit: boolean;
+  sessionId: string | undefined;
+  outcome: JobOutcome;
+  /** The restart policy restarts this run: the job is not down for good, so no notice yet. */
+  restartFollows: boolean;
+}
+
+/** The end owes one notice when the job asked for it, has a session, ended by itself and stays down. */
+export function owesExitNotice(facts: ExitNoticeFacts): boolean {
+  return facts.notifyOnExit && facts.sessionId !== undefined && facts.outcome.requested !== true && !facts.restartFollows;
+}
+
 export function signalName(number: number): string | undefined {
   const entry = Object.entries(os.constants.signals).find(([, value]) => value === number);
   return entry?.[0];

@@ -92,6 +92,12 @@ export const JobOutcomeSchema = z.object({
   run: z.number().int().optional(),
   /** Its window or tmux server went away: processes ignoring SIGHUP may outlive it, so every instance looks for leftovers. */
   windowLost: z.boolean().optional(),
+  /**
+   * The job asked for an exit notice (notifyOnExit) and ended by itself: its session is owed one
+   * prompt, whoever decided the end (an OpenCode, the CLI, the sidebar). Sent once per run; see
+   * JobPaths.exitNoticeSent. Absent in outcomes of older versions, whose notices are not replayed.
+   */
+  exitNotice: z.literal("owed").optional(),
 });
 export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
 
@@ -133,6 +139,8 @@ export class JobPaths {
   get notifications() { return path.join(this.dir, "notifications.jsonl"); }
   /** Byte offset of the output up to which notify markers were handled (the last one's end); successors start after it. */
   get notifyCursor() { return path.join(this.dir, "notify-cursor"); }
+  /** Created (exclusively) by the one instance that sends run `run`'s exit notice. */
+  exitNoticeSent(run: number) { return path.join(this.dir, `exit-notice-sent.${run}`); }
   /** Run count and restart in progress (see RestartStateSchema). */
   get restart() { return path.join(this.dir, "restart.json"); }
 }

@@ -48,6 +48,8 @@ export interface JobView {
   notifyOnExit: boolean;
   /** True once opencode-bg ended the job on request (kill, session or OpenCode cleanup). */
   endedByRequest: boolean;
+  /** Its final state says its session is owed an exit notice (outcome.json `exitNotice`), sent or not. */
+  exitNoticeOwed: boolean;
   /** How many times the job was restarted (restartProcess or its restart policy); 0 = first run. */
   restarts: number;
   /** Set when the job's folder is gone; its processes are still listed and killable. */
@@ -159,6 +161,7 @@ export class Job {
       lastNotificationError: this.lastNotificationError,
       notifyOnExit: meta.notifyOnExit === true,
       endedByRequest: outcome?.requested === true,
+      exitNoticeOwed: outcome?.exitNotice === "owed",
       restarts: this.restartState?.run ?? 0,
       detached: this.detached,
       // One stat read per leftover: only jobs that lost their window or folder have any.
