@@ -296,6 +296,8 @@ describe("inside a real tmux window (private server)", () => {
     } catch {
       // server never started or already gone
     }
+    // tmux 3.3a leaves its socket file behind after kill-server.
+    rmSync(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   });
 
   test("rootPid = #{pane_pid} plus marker kills everything the window started", { timeout: 30_000 }, async () => {
