@@ -3,7 +3,7 @@
 // and wires the core's parts, each an object of its own in the folder of its stage:
 // launch/ (Launcher, TmuxServers), end/ (Finalizer, Killer), restart/ (Restarter, RunLedger),
 // notify/ (Notifications), sync/ (JobWatch, JobSync, recovery), all sharing job/ (JobRegistry).
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import { nanoid } from "nanoid";
 import type { TmuxClient } from "../tmux/client.js";
 import { resolveConfig, type CoreConfig } from "./config.js";
@@ -228,6 +228,13 @@ export class JobManager {
     const job = this.registry.require(id);
     if (!job.outcome) return false;
     return createExclusive(job.paths.exitNoticeSent(job.outcome.run ?? 0)).catch(() => true);
+  }
+
+  /** Whether the job's end owes its session an exit notice that nobody has taken yet (one stat). */
+  exitNoticeUnsent(id: string): boolean {
+    const job = this.registry.get(id);
+    if (job?.outcome?.exitNotice !== "owed") return false;
+    return !existsSync(job.paths.exitNoticeSent(job.outcome.run ?? 0));
   }
 
   /** A job's markers up to `position` are handled (delivered, or failed for good); see Notifications.handled. */

@@ -69,9 +69,12 @@ export class PluginRuntime {
     void this.managerPromise.then((manager) => collectOldJobs(manager, options.gcAfterDays)).catch(() => undefined);
   }
 
-  /** Ends recorded before this manager opened raised no status event here: their owed exit notices go now. */
+  /**
+   * Ends recorded before this manager opened raised no status event here: their owed exit notices
+   * go now. Only unsent ones: claiming the notifications of every old job would take them over.
+   */
   private replayOwedExitNotices(manager: JobManager): void {
-    for (const job of manager.list()) if (job.exitNoticeOwed) void this.onStatus(job);
+    for (const job of manager.list()) if (manager.exitNoticeUnsent(job.id)) void this.onStatus(job);
   }
 
   /** The manager, brought up to the state on disk (every tool call reads through here). */

@@ -32,9 +32,12 @@ test("a notifyOnExit job that ended by itself owes one notice, taken by exactly 
   assert.equal(owner.get(optedOut.id).exitNoticeOwed, false, "no notifyOnExit");
 
   await reader.refresh();
+  assert.equal(reader.exitNoticeUnsent(failing.id), true);
+  assert.equal(reader.exitNoticeUnsent(killed.id), false);
   const takers = await Promise.all([owner.claimExitNotice(failing.id), reader.claimExitNotice(failing.id), owner.claimExitNotice(failing.id)]);
   assert.deepEqual(takers.filter(Boolean).length, 1, `exactly one taker: ${JSON.stringify(takers)}`);
   assert.equal(await reader.claimExitNotice(failing.id), false, "taken for good");
+  assert.equal(reader.exitNoticeUnsent(failing.id), false);
 
   // A restart is a new run: its end owes (and may send) a notice of its own.
   await owner.restart(failing.id);
