@@ -72,6 +72,8 @@ export interface ServeHandle {
   /** Messages of "Failed to load plugin ..." errors (bad import/syntax; NOT a throwing server()). */
   pluginErrors(): string[];
   stop(): Promise<void>;
+  /** SIGKILLs it (and its process group) with no chance to clean up, as a crash or `kill -9` would. */
+  crash(): Promise<void>;
   stdout(): string;
   stderr(): string;
 }
@@ -248,7 +250,7 @@ function track(child: ChildProcess): void {
   });
 }
 
-/** Kills a process group we spawned (detached), then waits for the leader to exit. */
+/** Kills a process group we spawned (detached), then waits for the leader to exit. graceMs 0: SIGKILL at once. */
 async function killGroup(child: ChildProcess, graceMs = 3000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((res) => child.once("exit", () => res()));
@@ -259,7 +261,7 @@ async function killGroup(child: ChildProcess, graceMs = 3000): Promise<void> {
       // group already gone
     }
   };
-  signal("SIGTERM");
+  signal(graceMs === 0 ? "SIGKILL" : "SIGTERM");
   const timer = setTimeout(() => signal("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
@@ -445,6 +447,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
             .map((e) => String((e.payload.properties?.error as { data?: { message?: unknown } } | undefined)?.data?.message ?? ""))
             .filter((message) => message.startsWith("Failed to load plugin")),
         stop: closeAll,
+        crash: async () => {
+          stream.close();
+          await killGroup(proc.child, 0);
+        },
         stdout: proc.stdout,
         stderr: proc.stderr,
       };

@@ -220,21 +220,24 @@ export class JobManager {
   }
 
   /**
-   * Takes the sending of a job's exit notice for the run that ended: true for exactly one caller
-   * over every instance and OpenCode restart (an exclusive file in the job's folder). A failed
-   * write counts as taken: a rare second notice beats a lost one.
+   * The run whose end owes its session an exit notice that no instance has recorded as handled
+   * yet, if any (one stat). Only the instance holding the job's notifications sends it.
    */
-  async claimExitNotice(id: string): Promise<boolean> {
-    const job = this.registry.require(id);
-    if (!job.outcome) return false;
-    return createExclusive(job.paths.exitNoticeSent(job.outcome.run ?? 0)).catch(() => true);
+  unsentExitNotice(id: string): number | undefined {
+    const outcome = this.registry.get(id)?.outcome;
+    if (outcome?.exitNotice !== "owed") return undefined;
+    const run = outcome.run ?? 0;
+    return existsSync(this.registry.require(id).paths.exitNoticeSent(run)) ? undefined : run;
   }
 
-  /** Whether the job's end owes its session an exit notice that nobody has taken yet (one stat). */
-  exitNoticeUnsent(id: string): boolean {
+  /**
+   * Records run `run`'s exit notice as handled (delivered, or failed for good), so no instance
+   * sends it again, across OpenCode restarts. False if it already was (an exclusive file).
+   */
+  async recordExitNoticeSent(id: string, run: number): Promise<boolean> {
     const job = this.registry.get(id);
-    if (job?.outcome?.exitNotice !== "owed") return false;
-    return !existsSync(job.paths.exitNoticeSent(job.outcome.run ?? 0));
+    if (!job) return false;
+    return createExclusive(job.paths.exitNoticeSent(run)).catch(() => false);
   }
 
   /** A job's markers up to `position` are handled (delivered, or failed for good); see Notifications.handled. */

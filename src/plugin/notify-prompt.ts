@@ -21,6 +21,8 @@ export interface NotifyItem {
   title?: string | undefined;
   /** Our own words after the quoted message (not process output), e.g. how to answer a prompt. */
   hint?: string | undefined;
+  /** An exit notice's job run, recorded as handled once the prompt is (see PluginRuntime). */
+  run?: number | undefined;
 }
 
 export type JobEventKind = "marker" | "exit" | "watch" | "ready" | "input" | (string & {});

@@ -41,6 +41,11 @@ export class PluginRuntime {
         }
         // Synchronously, right after the prompt was accepted (see notificationsHandled).
         for (const [jobId, position] of handledUpTo) this.managerNow?.notificationsHandled(jobId, position);
+        // An exit notice is recorded once handled, like markers: if this OpenCode dies while the
+        // notice waits out the cost guard, the next one sends it.
+        for (const item of result.items) {
+          if (item.kind === "exit" && item.run !== undefined) void this.managerNow?.recordExitNoticeSent(item.jobId, item.run);
+        }
         for (const jobId of new Set(result.items.map((item) => item.jobId))) {
           void this.managerPromise.then((manager) =>
             manager.recordNotification(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
@@ -74,7 +79,7 @@ export class PluginRuntime {
    * go now. Only unsent ones: claiming the notifications of every old job would take them over.
    */
   private replayOwedExitNotices(manager: JobManager): void {
-    for (const job of manager.list()) if (manager.exitNoticeUnsent(job.id)) void this.onStatus(job);
+    for (const job of manager.list()) if (manager.unsentExitNotice(job.id) !== undefined) void this.onStatus(job);
   }
 
   /** The manager, brought up to the state on disk (every tool call reads through here). */
@@ -133,13 +138,14 @@ export class PluginRuntime {
     if (!exitNoticeDue(job) || this.exitNotices.has(key) || !job.sessionId) return;
     this.exitNotices.add(key);
     const manager = await this.managerPromise;
-    // The same claim as markers: only a live OpenCode that holds the job's notifications sends it,
-    // and only if no one did before (the per-run record survives every restart).
+    // The same claim as markers: only the live OpenCode that holds the job's notifications sends
+    // it, and only if no one handled it before (the per-run record survives every restart).
     if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
-    if (!(await manager.claimExitNotice(job.id).catch(() => false))) return;
+    const run = manager.unsentExitNotice(job.id);
+    if (run === undefined) return;
     const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
     const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);
-    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit" });
+    this.notifier.enqueue(job.sessionId, { jobId: job.id, jobName: job.name, message, kind: "exit", run });
   }
 
   /**

@@ -164,3 +164,43 @@ test("notifyOnExit: a global job that ends while no OpenCode runs, its end recor
     await second.stop();
   });
 });
+
+test("notifyOnExit: an OpenCode killed while its exit notice waits out the cost guard leaves it to the next OpenCode, which sends it once", { timeout: 150_000 }, async () => {
+  let goFile = "";
+  const script = (_req: unknown, { turn }: ScriptContext): ModelStep =>
+    turn === 0
+      ? { toolCalls: [{ name: "createBackgroundProcess", args: { command: `echo 'OPENCODE_NOTIFY: build started'; while [ ! -e '${goFile}' ]; do sleep 0.1; done; echo 'link step failed' >&2; exit 4`, name: "build", global: true, notifyOnExit: true } }] }
+      : { text: "noted" };
+  // The marker goes at once (a quiet session's first prompt); the exit notice then waits a minute.
+  await withOpencode(script, { plugins: [[PLUGIN_PATH, { notifyMinIntervalMs: 60_000 }]] }, async ({ fake, opencode, jobs }) => {
+    goFile = path.join(jobs.stateDir, "go");
+    const first = await opencode.serve();
+    const session = await first.client.session.create({ body: {} });
+    const sessionId = session.data?.id;
+    assert.ok(sessionId);
+    await first.client.session.promptAsync({ path: { id: sessionId }, body: { parts: [{ type: "text", text: "start the build" }] } });
+    await fake.waitForRequest((req) => lastUserText(req).includes("> build started"), 60_000);
+    const jobId = processIdFrom(fake.toolResults()[0]?.content);
+
+    await fs.writeFile(goFile, "");
+    const reader = await jobs.open({ observeOnly: true });
+    await eventually(() => reader.get(jobId).status === "failed", 20_000, "the end");
+    await reader.close();
+    // Time for the first OpenCode to see the end and queue the notice behind its cost guard.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.ok(!fake.requests.some((req) => lastUserText(req).includes("ended by itself")), "held by the cost guard");
+    await first.crash();
+
+    const second = await opencode.serve();
+    const notified = await fake.waitForRequest((req) => lastUserText(req).includes(`(id ${jobId}) ended by itself`), 30_000);
+    assert.match(lastUserText(notified), /\n> failed: exited with code 4, after \d+s\n/);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const messages = await second.client.session.messages({ path: { id: sessionId } });
+    const notices = (messages.data ?? [])
+      .filter((message) => message.info.role === "user")
+      .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""))
+      .filter((body) => body.includes(`(id ${jobId}) ended by itself`));
+    assert.equal(notices.length, 1, `exactly one notice: ${JSON.stringify(notices)}`);
+    await second.stop();
+  });
+});

@@ -1,6 +1,6 @@
 // The exit notice's record in the job's files: whoever decides the end writes that the session
-// is owed a notice (only for notifyOnExit jobs that ended by themselves), and exactly one caller
-// over every instance may send it, once per run.
+// is owed a notice (only for notifyOnExit jobs that ended by themselves), and its handling is
+// recorded once per run, by exactly one instance.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -16,7 +16,7 @@ after(async () => {
   await sandbox.cleanup();
 });
 
-test("a notifyOnExit job that ended by itself owes one notice, taken by exactly one instance; a killed one and an opted-out one owe none", async () => {
+test("a notifyOnExit job that ended by itself owes one notice, recorded as handled by exactly one instance; a killed one and an opted-out one owe none", async () => {
   const owner = await sandbox.open();
   const reader = await sandbox.open({ observeOnly: true });
   const failing = await owner.create({ command: "exit 3", name: "fails", sessionId: "ses_a", notifyOnExit: true });
@@ -32,12 +32,13 @@ test("a notifyOnExit job that ended by itself owes one notice, taken by exactly 
   assert.equal(owner.get(optedOut.id).exitNoticeOwed, false, "no notifyOnExit");
 
   await reader.refresh();
-  assert.equal(reader.exitNoticeUnsent(failing.id), true);
-  assert.equal(reader.exitNoticeUnsent(killed.id), false);
-  const takers = await Promise.all([owner.claimExitNotice(failing.id), reader.claimExitNotice(failing.id), owner.claimExitNotice(failing.id)]);
-  assert.deepEqual(takers.filter(Boolean).length, 1, `exactly one taker: ${JSON.stringify(takers)}`);
-  assert.equal(await reader.claimExitNotice(failing.id), false, "taken for good");
-  assert.equal(reader.exitNoticeUnsent(failing.id), false);
+  assert.equal(reader.unsentExitNotice(failing.id), 0, "run 0's notice, not sent yet");
+  assert.equal(reader.unsentExitNotice(killed.id), undefined);
+  assert.equal(reader.unsentExitNotice(optedOut.id), undefined);
+  const recorded = await Promise.all([owner.recordExitNoticeSent(failing.id, 0), reader.recordExitNoticeSent(failing.id, 0), owner.recordExitNoticeSent(failing.id, 0)]);
+  assert.equal(recorded.filter(Boolean).length, 1, `recorded exactly once: ${JSON.stringify(recorded)}`);
+  assert.equal(reader.unsentExitNotice(failing.id), undefined, "handled for good");
+  assert.equal(owner.unsentExitNotice(failing.id), undefined);
 
   // A restart is a new run: its end owes (and may send) a notice of its own.
   await owner.restart(failing.id);
@@ -45,8 +46,9 @@ test("a notifyOnExit job that ended by itself owes one notice, taken by exactly 
   await owner.refresh();
   assert.equal(owner.get(failing.id).restarts, 1);
   assert.equal(owner.get(failing.id).exitNoticeOwed, true);
-  assert.equal(await owner.claimExitNotice(failing.id), true, "the new run's notice");
-  assert.equal(await reader.claimExitNotice(failing.id), false);
+  await reader.refresh();
+  assert.equal(owner.unsentExitNotice(failing.id), 1, "the new run's notice");
+  assert.equal(reader.unsentExitNotice(failing.id), 1);
 });
 
 test("with restart on-failure, a failed run that is restarted owes no notice; the run that stays down does", async () => {

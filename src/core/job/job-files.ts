@@ -139,7 +139,7 @@ export class JobPaths {
   get notifications() { return path.join(this.dir, "notifications.jsonl"); }
   /** Byte offset of the output up to which notify markers were handled (the last one's end); successors start after it. */
   get notifyCursor() { return path.join(this.dir, "notify-cursor"); }
-  /** Created (exclusively) by the one instance that sends run `run`'s exit notice. */
+  /** Created (exclusively) once run `run`'s exit notice was handled (delivered or failed for good). */
   exitNoticeSent(run: number) { return path.join(this.dir, `exit-notice-sent.${run}`); }
   /** Run count and restart in progress (see RestartStateSchema). */
   get restart() { return path.join(this.dir, "restart.json"); }
