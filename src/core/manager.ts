@@ -3,7 +3,7 @@
 // and wires the core's parts, each an object of its own in the folder of its stage:
 // launch/ (Launcher, TmuxServers), end/ (Finalizer, Killer), restart/ (Restarter, RunLedger),
 // notify/ (Notifications), sync/ (JobWatch, JobSync, recovery), all sharing job/ (JobRegistry).
-import { existsSync, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { nanoid } from "nanoid";
 import type { TmuxClient } from "../tmux/client.js";
 import { resolveConfig, type CoreConfig } from "./config.js";
@@ -21,13 +21,14 @@ import type { Job, JobView } from "./job/job.js";
 import type { JobWatches } from "./notify/job-watches.js";
 import { readJobUsage, type JobUsage, type UsageOptions } from "./job/job-usage.js";
 import { jobProcessesOf } from "./end/job-processes.js";
-import { createExclusive, jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
+import { jobsDir, TERMINAL_STATUSES, type JobStatus } from "./job/job-files.js";
 import { JobRegistry, type ManagerEvents } from "./job/registry.js";
 import type { ManagerOptions } from "./manager-options.js";
 import type { CreateJobInput } from "./launch/create-input.js";
 import { Launcher } from "./launch/launcher.js";
 import { TmuxServers } from "./launch/tmux-servers.js";
 import { Notifications } from "./notify/notifications.js";
+import { recordExitNoticeSent, unsentExitNotice } from "./notify/exit-notice-record.js";
 import type { CoreBase } from "./parts.js";
 import { ensureLoaded } from "./output/job-output.js";
 import { readOutput, type OutputQuery, type OutputRead } from "./output/output-reader.js";
@@ -219,25 +220,16 @@ export class JobManager {
     return this.notifications.claim(this.registry.require(id));
   }
 
-  /**
-   * The run whose end owes its session an exit notice that no instance has recorded as handled
-   * yet, if any (one stat). Only the instance holding the job's notifications sends it.
-   */
+  /** An owed exit notice not yet handled: its run (exit-notice-record.ts). Only the notifications holder sends it. */
   unsentExitNotice(id: string): number | undefined {
-    const outcome = this.registry.get(id)?.outcome;
-    if (outcome?.exitNotice !== "owed") return undefined;
-    const run = outcome.run ?? 0;
-    return existsSync(this.registry.require(id).paths.exitNoticeSent(run)) ? undefined : run;
+    const job = this.registry.get(id);
+    return job && unsentExitNotice(job);
   }
 
-  /**
-   * Records run `run`'s exit notice as handled (delivered, or failed for good), so no instance
-   * sends it again, across OpenCode restarts. False if it already was (an exclusive file).
-   */
-  async recordExitNoticeSent(id: string, run: number): Promise<boolean> {
+  /** Records run `run`'s exit notice as handled, for every instance and OpenCode restart; false if it already was. */
+  recordExitNoticeSent(id: string, run: number): Promise<boolean> {
     const job = this.registry.get(id);
-    if (!job) return false;
-    return createExclusive(job.paths.exitNoticeSent(run)).catch(() => false);
+    return job ? recordExitNoticeSent(job, run) : Promise.resolve(false);
   }
 
   /** A job's markers up to `position` are handled (delivered, or failed for good); see Notifications.handled. */

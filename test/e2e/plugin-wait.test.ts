@@ -7,6 +7,7 @@ import path from "node:path";
 import { freePort } from "../../scripts/e2e/opencode-sandbox.js";
 import type { ChatRequest, ModelStep, ScriptContext } from "../../scripts/e2e/fake-model.js";
 import { messageText } from "../../scripts/e2e/fake-model.js";
+import type { OpencodeClient } from "@opencode-ai/sdk";
 import { eventually } from "../helpers/tmux-sandbox.js";
 import { PLUGIN_PATH, processIdFrom, withOpencode } from "./plugin-helpers.js";
 import { NOTIFY_NOTE } from "../../src/plugin/notify-prompt.js";
@@ -15,6 +16,14 @@ const lastUserText = (req: ChatRequest) => {
   const last = req.messages.at(-1);
   return last?.role === "user" ? messageText(last) : "";
 };
+
+/** The text of every user message in the session, as OpenCode stored it. */
+async function userTexts(client: OpencodeClient, sessionId: string): Promise<string[]> {
+  const messages = await client.session.messages({ path: { id: sessionId } });
+  return (messages.data ?? [])
+    .filter((message) => message.info.role === "user")
+    .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""));
+}
 
 test("createBackgroundProcess with until: port answers once the server accepts connections; bash reaches it at once", { timeout: 120_000 }, async () => {
   const port = await freePort();
@@ -113,11 +122,7 @@ test("notifyOnExit: a job ending by itself sends its session exactly one prompt;
 
     // A duplicate would follow within moments (no interval configured); give it time.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const messages = await server.client.session.messages({ path: { id: sessionId } });
-    const userTexts = (messages.data ?? [])
-      .filter((message) => message.info.role === "user")
-      .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""));
-    const notices = userTexts.filter((body) => body.startsWith("[opencode-bg]"));
+    const notices = (await userTexts(server.client, sessionId)).filter((body) => body.startsWith("[opencode-bg]"));
     assert.equal(notices.length, 1, `exactly one prompt: ${JSON.stringify(notices)}`);
     // The killed job's notice, had there been one, was queued before the finisher's and would have arrived first.
     assert.ok(!notices.some((body) => body.includes(killedId) || body.includes(optedOutId)));
@@ -155,11 +160,7 @@ test("notifyOnExit: a global job that ends while no OpenCode runs, its end recor
     assert.match(lastUserText(notified), /\n> nightly build broke/);
     // A duplicate would follow within moments (no interval configured); give it time.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const messages = await second.client.session.messages({ path: { id: sessionId } });
-    const notices = (messages.data ?? [])
-      .filter((message) => message.info.role === "user")
-      .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""))
-      .filter((body) => body.includes(`(id ${jobId}) ended by itself`));
+    const notices = (await userTexts(second.client, sessionId)).filter((body) => body.includes(`(id ${jobId}) ended by itself`));
     assert.equal(notices.length, 1, `exactly one notice: ${JSON.stringify(notices)}`);
     await second.stop();
   });
@@ -195,11 +196,7 @@ test("notifyOnExit: an OpenCode killed while its exit notice waits out the cost 
     const notified = await fake.waitForRequest((req) => lastUserText(req).includes(`(id ${jobId}) ended by itself`), 30_000);
     assert.match(lastUserText(notified), /\n> failed: exited with code 4, after \d+s\n/);
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const messages = await second.client.session.messages({ path: { id: sessionId } });
-    const notices = (messages.data ?? [])
-      .filter((message) => message.info.role === "user")
-      .map((message) => message.parts.map((part) => (part.type === "text" ? part.text : "")).join(""))
-      .filter((body) => body.includes(`(id ${jobId}) ended by itself`));
+    const notices = (await userTexts(second.client, sessionId)).filter((body) => body.includes(`(id ${jobId}) ended by itself`));
     assert.equal(notices.length, 1, `exactly one notice: ${JSON.stringify(notices)}`);
     await second.stop();
   });
