@@ -28,7 +28,7 @@ import type { CreateJobInput } from "./launch/create-input.js";
 import { Launcher } from "./launch/launcher.js";
 import { TmuxServers } from "./launch/tmux-servers.js";
 import { Notifications } from "./notify/notifications.js";
-import { recordExitNoticeSent, unsentExitNotice } from "./notify/exit-notice-record.js";
+import { JobNotices } from "./notify/job-notices.js";
 import type { CoreBase } from "./parts.js";
 import { ensureLoaded } from "./output/job-output.js";
 import { readOutput, type OutputQuery, type OutputRead } from "./output/output-reader.js";
@@ -58,7 +58,8 @@ export class JobManager {
   private readonly finalizer: Finalizer;
   private readonly restarter: Restarter;
   private readonly killer: Killer;
-  private readonly notifications: Notifications;
+  /** Who sends a job's prompts and what was sent, for the one that delivers them (the plugin). */
+  readonly notices: JobNotices;
   private readonly sync: JobSync;
   /** The waiting-for-input alarm of every job (input/input-wait.ts). */
   private readonly inputWaits: InputWaits;
@@ -80,7 +81,8 @@ export class JobManager {
     const finalizer = (this.finalizer = new Finalizer({ ...base, runs, launcher }));
     const restarter = (this.restarter = new Restarter({ ...base, runs, launcher, finalizer }));
     this.killer = new Killer({ ...base, runs, finalizer, restarter });
-    const notifications = (this.notifications = new Notifications({ ...base, deliveredUpTo: options.notifyDeliveredUpTo }));
+    const notifications = new Notifications({ ...base, deliveredUpTo: options.notifyDeliveredUpTo });
+    this.notices = new JobNotices(registry, notifications);
     const inputWaits = (this.inputWaits = createInputWaits(base, notifications));
     this.sync = new JobSync({ ...base, runs, launcher, finalizer, restarter, notifications, inputWaits });
   }
@@ -210,40 +212,6 @@ export class JobManager {
     this.inputWaits.inputSent(job);
   }
 
-  /**
-   * Whether this instance delivers a job's notifications: yes for its own jobs; for a job whose
-   * owner died, the one live successor (notify/notify-claim.ts). Taking over re-raises, as notify
-   * events, every marker after the job's notify cursor, so what the dead holder had not handled
-   * yet is neither lost nor (what it had) sent again.
-   */
-  claimNotifications(id: string): Promise<boolean> {
-    return this.notifications.claim(this.registry.require(id));
-  }
-
-  /** An owed exit notice not yet handled: its run (exit-notice-record.ts). Only the notifications holder sends it. */
-  unsentExitNotice(id: string): number | undefined {
-    const job = this.registry.get(id);
-    return job && unsentExitNotice(job);
-  }
-
-  /** Records run `run`'s exit notice as handled, for every instance and OpenCode restart; false if it already was. */
-  recordExitNoticeSent(id: string, run: number): Promise<boolean> {
-    const job = this.registry.get(id);
-    return job ? recordExitNoticeSent(job, run) : Promise.resolve(false);
-  }
-
-  /** A job's markers up to `position` are handled (delivered, or failed for good); see Notifications.handled. */
-  notificationsHandled(id: string, position: number): void {
-    const job = this.registry.get(id);
-    if (job) this.notifications.handled(job, position);
-  }
-
-  /** Records a delivery attempt with the job (notifications.jsonl), so failures are visible in get. */
-  async recordNotification(id: string, entry: { sessionId: string; messages: number; delivered: boolean; error?: string | undefined }): Promise<void> {
-    const job = this.registry.get(id);
-    if (job) await this.notifications.record(job, entry);
-  }
-
   /** Runs a job again, running or finished, in its window (or a new one); see restart/restart.ts. */
   async restart(id: string, options: { reason?: string } = {}): Promise<RestartReport> {
     this.assertOpen();
@@ -299,7 +267,7 @@ export class JobManager {
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     // A short-lived caller (the CLI's run) must not take the environment with it.
     await this.launcher.close();
-    // No notify cursor to save here: it moves when a marker is handled (notificationsHandled).
+    // No notify cursor to save here: it moves when a marker is handled (notices.handled).
     for (const job of this.registry.all()) job.tailer.close();
     this.restarter.close();
     this.inputWaits.close();

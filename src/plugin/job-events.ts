@@ -55,7 +55,7 @@ export class ReadyPortPoller {
   }
 
   private async probe(manager: JobManager, job: JobView, port: number): Promise<void> {
-    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
+    if (!(await manager.notices.claim(job.id).catch(() => false))) return;
     if ((await probeLoopbackPort(port, 300).catch(() => undefined)) === undefined) return;
     await manager.portReady(job.id).catch(() => undefined);
     if (job.sessionId) this.deliver(job.sessionId, portReadyEvent(job, port));

@@ -39,16 +39,16 @@ export class PluginRuntime {
         for (const item of result.items) {
           if (item.position !== undefined) handledUpTo.set(item.jobId, Math.max(handledUpTo.get(item.jobId) ?? 0, item.position));
         }
-        // Synchronously, right after the prompt was accepted (see notificationsHandled).
-        for (const [jobId, position] of handledUpTo) this.managerNow?.notificationsHandled(jobId, position);
+        // Synchronously, right after the prompt was accepted (see JobNotices.handled).
+        for (const [jobId, position] of handledUpTo) this.managerNow?.notices.handled(jobId, position);
         // An exit notice is recorded once handled, like markers: if this OpenCode dies while the
         // notice waits out the cost guard, the next one sends it.
         for (const item of result.items) {
-          if (item.kind === "exit" && item.run !== undefined) void this.managerNow?.recordExitNoticeSent(item.jobId, item.run);
+          if (item.kind === "exit" && item.run !== undefined) void this.managerNow?.notices.recordExitNoticeSent(item.jobId, item.run);
         }
         for (const jobId of new Set(result.items.map((item) => item.jobId))) {
           void this.managerPromise.then((manager) =>
-            manager.recordNotification(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
+            manager.notices.record(jobId, { sessionId: result.sessionId, messages: result.items.length, delivered: result.delivered, error: result.error }),
           );
         }
       },
@@ -79,7 +79,7 @@ export class PluginRuntime {
    * go now. Only unsent ones: claiming the notifications of every old job would take them over.
    */
   private replayOwedExitNotices(manager: JobManager): void {
-    for (const job of manager.list()) if (manager.unsentExitNotice(job.id) !== undefined) void this.onStatus(job);
+    for (const job of manager.list()) if (manager.notices.unsentExitNotice(job.id) !== undefined) void this.onStatus(job);
   }
 
   /** The manager, brought up to the state on disk (every tool call reads through here). */
@@ -119,7 +119,7 @@ export class PluginRuntime {
   /**
    * Sends a job event to a session through the markers' delivery (see job-events.ts). The caller
    * makes sure only one instance sends it: a line event (with `position`) comes from the
-   * manager's notify event; any other needs manager.claimNotifications(jobId) first.
+   * manager's notify event; any other needs manager.notices.claim(jobId) first.
    */
   deliverEvent(sessionId: string, event: JobEvent): void {
     this.notifier.enqueue(sessionId, event);
@@ -140,8 +140,8 @@ export class PluginRuntime {
     const manager = await this.managerPromise;
     // The same claim as markers: only the live OpenCode that holds the job's notifications sends
     // it, and only if no one handled it before (the per-run record survives every restart).
-    if (!(await manager.claimNotifications(job.id).catch(() => false))) return;
-    const run = manager.unsentExitNotice(job.id);
+    if (!(await manager.notices.claim(job.id).catch(() => false))) return;
+    const run = manager.notices.unsentExitNotice(job.id);
     if (run === undefined) return;
     const tail = await manager.output(job.id, { lines: EXIT_NOTICE_LINES }).catch(() => undefined);
     const message = buildExitNotice(job, tail ?? { lines: [], next: 1, dropped: false, pending: "" }, this.options.notifyMaxChars);

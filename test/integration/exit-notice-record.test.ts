@@ -32,13 +32,13 @@ test("a notifyOnExit job that ended by itself owes one notice, recorded as handl
   assert.equal(owner.get(optedOut.id).exitNoticeOwed, false, "no notifyOnExit");
 
   await reader.refresh();
-  assert.equal(reader.unsentExitNotice(failing.id), 0, "run 0's notice, not sent yet");
-  assert.equal(reader.unsentExitNotice(killed.id), undefined);
-  assert.equal(reader.unsentExitNotice(optedOut.id), undefined);
-  const recorded = await Promise.all([owner.recordExitNoticeSent(failing.id, 0), reader.recordExitNoticeSent(failing.id, 0), owner.recordExitNoticeSent(failing.id, 0)]);
+  assert.equal(reader.notices.unsentExitNotice(failing.id), 0, "run 0's notice, not sent yet");
+  assert.equal(reader.notices.unsentExitNotice(killed.id), undefined);
+  assert.equal(reader.notices.unsentExitNotice(optedOut.id), undefined);
+  const recorded = await Promise.all([owner.notices.recordExitNoticeSent(failing.id, 0), reader.notices.recordExitNoticeSent(failing.id, 0), owner.notices.recordExitNoticeSent(failing.id, 0)]);
   assert.equal(recorded.filter(Boolean).length, 1, `recorded exactly once: ${JSON.stringify(recorded)}`);
-  assert.equal(reader.unsentExitNotice(failing.id), undefined, "handled for good");
-  assert.equal(owner.unsentExitNotice(failing.id), undefined);
+  assert.equal(reader.notices.unsentExitNotice(failing.id), undefined, "handled for good");
+  assert.equal(owner.notices.unsentExitNotice(failing.id), undefined);
 
   // A restart is a new run: its end owes (and may send) a notice of its own.
   await owner.restart(failing.id);
@@ -47,8 +47,8 @@ test("a notifyOnExit job that ended by itself owes one notice, recorded as handl
   assert.equal(owner.get(failing.id).restarts, 1);
   assert.equal(owner.get(failing.id).exitNoticeOwed, true);
   await reader.refresh();
-  assert.equal(owner.unsentExitNotice(failing.id), 1, "the new run's notice");
-  assert.equal(reader.unsentExitNotice(failing.id), 1);
+  assert.equal(owner.notices.unsentExitNotice(failing.id), 1, "the new run's notice");
+  assert.equal(reader.notices.unsentExitNotice(failing.id), 1);
 });
 
 test("with restart on-failure, a failed run that is restarted owes no notice; the run that stays down does", async () => {

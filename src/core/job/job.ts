@@ -78,7 +78,7 @@ export class Job {
   beforeLoad: (() => Promise<unknown>) | undefined;
   notificationsDelivered = 0;
   lastNotificationError: string | undefined;
-  // Notification succession (see claimNotifications / notify/notify-claim.ts), for jobs of other instances.
+  // Notification succession (see JobNotices.claim / notify/notify-claim.ts), for jobs of other instances.
   /** This instance took over the job's notifications from a dead holder. */
   notifyHolding = false;
   /** The live holder last found in the claim chain (the owner until one is found). */

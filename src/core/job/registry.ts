@@ -16,7 +16,7 @@ export interface ManagerEvents {
   /**
    * A running job printed `OPENCODE_NOTIFY: message` and this instance delivers its
    * notifications (its owner, or the successor of a dead owner; see notify/notify-claim.ts). `position`
-   * (the marker's end in the log) goes back to notificationsHandled once the marker is handled.
+   * (the marker's end in the log) goes back to JobNotices.handled once the marker is handled.
    */
   notify: [job: JobView, message: string, position: number, event?: LineEvent];
   /** A complete output line (clean text) with its absolute line number. */

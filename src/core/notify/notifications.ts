@@ -10,6 +10,14 @@ import { scanNotifyMarkers } from "./notify-scan.js";
 import type { LineEvent } from "./line-event.js";
 import type { CoreBase } from "../parts.js";
 
+/** One delivery attempt, kept with the job (notifications.jsonl) so failures show in get. */
+export interface DeliveryRecord {
+  sessionId: string;
+  messages: number;
+  delivered: boolean;
+  error?: string | undefined;
+}
+
 export interface NotificationsDeps extends CoreBase {
   /** How far the job's markers are already in its chat session (see ManagerOptions.notifyDeliveredUpTo). */
   deliveredUpTo: ((job: JobView) => Promise<number | undefined>) | undefined;
@@ -48,7 +56,7 @@ export class Notifications {
   }
 
   /** Records a delivery attempt with the job (notifications.jsonl), so failures are visible in get. */
-  async record(job: Job, entry: { sessionId: string; messages: number; delivered: boolean; error?: string | undefined }): Promise<void> {
+  async record(job: Job, entry: DeliveryRecord): Promise<void> {
     this.deps.debug("notification delivery", { jobId: job.id, ...entry });
     if (entry.delivered) job.notificationsDelivered++;
     else job.lastNotificationError = entry.error ?? "unknown error";
